@@ -1,3 +1,4 @@
 // One line per op module; each module declares its native entry points and its TS wrapper.
 export * from './fill.ts';
 export * from './rmsnorm.ts';
+export * from './slot-diff.ts';

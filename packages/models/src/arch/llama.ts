@@ -1,0 +1,192 @@
+// The Llama family forward pass: LlamaForCausalLM, Qwen2ForCausalLM (q/k/v bias) and
+// MistralForCausalLM (sliding window) share one decoder-only structure:
+//   x = embed(ids); per layer: x += o(attn(rope(q), rope(k), v)); x += down(silu(gate) * up);
+//   logits = lm_head(norm(x)).
+// What differs is data, not code: biases present or not, tied embeddings, rope scaling type,
+// sliding window. q/k/v and gate/up are fused into one weight each at load time so that a
+// decode step reads every weight once per projection group.
+import {
+  add,
+  embedding,
+  linear,
+  rmsnorm,
+  rope,
+  ropeInvFreq,
+  ropeTable,
+  siluMulFused,
+  Tensor,
+  type Device,
+  type RopeScaling,
+} from '@lrqk/tensor';
+import type { AttentionBackend, AttentionStep } from '../attention/backend.ts';
+import { Scope } from '../runtime/scope.ts';
+
+/** The numbers the forward pass needs (derived from config.json by the loader). */
+export interface LlamaSpec {
+  hiddenSize: number;
+  intermediateSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling: RopeScaling | null;
+  maxPositionEmbeddings: number;
+  partialRotaryFactor?: number;
+  slidingWindow?: number;
+}
+
+export interface LlamaLayerWeights {
+  inputNorm: Tensor; // (hidden)
+  qkv: Tensor; // ((H + 2 Hkv) D, hidden)
+  qkvBias?: Tensor; // ((H + 2 Hkv) D)
+  o: Tensor; // (hidden, H D)
+  oBias?: Tensor;
+  postNorm: Tensor; // (hidden)
+  gateUp: Tensor; // (2 I, hidden): gate rows first
+  down: Tensor; // (hidden, I)
+}
+
+export interface LlamaWeights {
+  embed: Tensor; // (V, hidden)
+  layers: LlamaLayerWeights[];
+  norm: Tensor; // (hidden)
+  lmHead: Tensor; // (V, hidden); the same tensor as embed when tied
+}
+
+export interface ForwardOptions {
+  /** Absolute position of ids[0]; defaults to the backend's length. */
+  start?: number;
+  /** Return logits for every token (perplexity) instead of only the last. */
+  allLogits?: boolean;
+}
+
+/** (T, N) row-major → (T, heads, D) view of columns [col, col + heads·D). */
+function headsView(t: Tensor, col: number, heads: number, headDim: number): Tensor {
+  const rowStride = t.strides[0]!;
+  return new Tensor(t.storage, t.dtype, [t.size(0), heads, headDim], [rowStride, headDim, 1], t.offset + col);
+}
+
+export class LlamaModel {
+  readonly spec: LlamaSpec;
+  readonly weights: LlamaWeights;
+  readonly device: Device;
+  readonly dtype: 'f32' | 'f16' | 'bf16';
+  #rope: { cos: Tensor; sin: Tensor; positions: number; seqLen: number } | undefined;
+
+  constructor(spec: LlamaSpec, weights: LlamaWeights) {
+    this.spec = spec;
+    this.weights = weights;
+    this.device = weights.embed.device;
+    const dt = weights.embed.dtype;
+    if (dt !== 'f32' && dt !== 'f16' && dt !== 'bf16') throw new Error(`unsupported weight dtype ${dt}`);
+    this.dtype = dt;
+  }
+
+  /** cos/sin table covering positions [0, end); rebuilt when dynamic NTK scaling changes it. */
+  #ropeFor(end: number): { cos: Tensor; sin: Tensor } {
+    const s = this.spec;
+    const type = s.ropeScaling?.rope_type ?? s.ropeScaling?.type;
+    const seqLen = type === 'dynamic' ? Math.max(end, s.maxPositionEmbeddings) : s.maxPositionEmbeddings;
+    const cur = this.#rope;
+    if (cur && cur.positions >= end && cur.seqLen === seqLen) return cur;
+    cur?.cos.dispose();
+    cur?.sin.dispose();
+    const positions = Math.max(end, cur ? cur.positions * 2 : 4096);
+    const { invFreq, attentionScaling } = ropeInvFreq(
+      {
+        headDim: s.headDim,
+        ropeTheta: s.ropeTheta,
+        ropeScaling: s.ropeScaling,
+        maxPositionEmbeddings: s.maxPositionEmbeddings,
+        ...(s.partialRotaryFactor !== undefined ? { partialRotaryFactor: s.partialRotaryFactor } : {}),
+      },
+      seqLen,
+    );
+    const table = ropeTable(invFreq, positions, attentionScaling, { device: this.device });
+    this.#rope = { ...table, positions, seqLen };
+    return table;
+  }
+
+  /**
+   * Runs `ids` (one chunk) through the model with `backend` holding the sequence's attention
+   * state. Returns f32 logits: (1, V) for the last token, or (T, V) with allLogits.
+   */
+  forward(ids: ArrayLike<number>, backend: AttentionBackend, opts: ForwardOptions = {}): Tensor {
+    const s = this.spec;
+    const T = ids.length;
+    if (T === 0) throw new Error('forward: empty chunk');
+    const start = opts.start ?? backend.length;
+    const step: AttentionStep = { start, tokens: T, decode: T === 1 && start > 0 };
+    const w = this.weights;
+    const dev = this.device;
+    const scope = new Scope();
+    try {
+      const table = this.#ropeFor(start + T);
+      const idsT = scope.track(Tensor.from(ids, [T], { dtype: 'i32', device: dev }));
+      const pos = scope.track(
+        Tensor.from(Array.from({ length: T }, (_, i) => start + i), [T], { dtype: 'i32', device: dev }),
+      );
+      const x = scope.track(embedding(w.embed, idsT));
+      const qDim = s.heads * s.headDim;
+      const kvDim = s.kvHeads * s.headDim;
+      const attnOut = scope.track(Tensor.empty([T, s.heads, s.headDim], { dtype: this.dtype, device: dev }));
+      for (let l = 0; l < s.layers; l++) {
+        const lw = w.layers[l]!;
+        const inner = new Scope();
+        try {
+          const h = inner.track(rmsnorm(x, lw.inputNorm, { eps: s.rmsNormEps }));
+          const qkv = inner.track(linear(h, lw.qkv, lw.qkvBias));
+          const q = headsView(qkv, 0, s.heads, s.headDim);
+          const k = headsView(qkv, qDim, s.kvHeads, s.headDim);
+          const v = headsView(qkv, qDim + kvDim, s.kvHeads, s.headDim);
+          rope(q, pos, table, { out: q });
+          rope(k, pos, table, { out: k });
+          backend.forward(l, q, k, v, attnOut, step);
+          const o = inner.track(linear(attnOut.view([T, qDim]), lw.o, lw.oBias));
+          add(x, o, { out: x });
+          const h2 = inner.track(rmsnorm(x, lw.postNorm, { eps: s.rmsNormEps }));
+          const gu = inner.track(linear(h2, lw.gateUp));
+          const act = inner.track(siluMulFused(gu));
+          const d = inner.track(linear(act, lw.down));
+          add(x, d, { out: x });
+        } finally {
+          inner.dispose();
+        }
+      }
+      backend.endStep?.(step);
+      const last = opts.allLogits ? x : x.slice(0, T - 1, T);
+      const xn = scope.track(rmsnorm(last, w.norm, { eps: s.rmsNormEps }));
+      const logits = Tensor.empty([last.size(0), s.vocabSize], { dtype: 'f32', device: dev });
+      try {
+        linear(xn, w.lmHead, undefined, { out: logits });
+      } catch (e) {
+        logits.dispose();
+        throw e;
+      }
+      return logits;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  dispose(): void {
+    const seen = new Set<object>();
+    const free = (t: Tensor | undefined) => {
+      if (t && !seen.has(t.storage)) {
+        seen.add(t.storage);
+        t.dispose();
+      }
+    };
+    const w = this.weights;
+    free(w.embed);
+    free(w.norm);
+    free(w.lmHead);
+    for (const l of w.layers) for (const t of Object.values(l)) free(t as Tensor | undefined);
+    this.#rope?.cos.dispose();
+    this.#rope?.sin.dispose();
+    this.#rope = undefined;
+  }
+}
