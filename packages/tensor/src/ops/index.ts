@@ -2,3 +2,4 @@
 export * from './fill.ts';
 export * from './rmsnorm.ts';
 export * from './slot-diff.ts';
+export * from './random-normal.ts';
