@@ -17,6 +17,7 @@ source "$root/tools/node-env.sh"
 lrqk_ensure_node
 dev="$root/.device"
 mkdir -p "$dev"
+rm -rf "$dev/out" # logs of a local gpu-suite.sh run without OUT; they need not travel
 budget_mib=55
 
 mib() { awk -v b="$1" 'BEGIN { printf "%6.1f MiB", b / 1048576 }'; }
