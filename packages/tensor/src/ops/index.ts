@@ -11,3 +11,6 @@ export * from './argmax.ts';
 export * from './embedding.ts';
 export * from './rope.ts';
 export * from './rope-freq.ts';
+export * from './topk.ts';
+export * from './index-rows.ts';
+export * from './cholesky-solve.ts';

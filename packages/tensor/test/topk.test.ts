@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, topk, Tensor } from '../src/index.ts';
+import { devices, floatDTypes, freshSeed, poisoned, quantize, randn, rng, upload } from './helpers.ts';
+import { topkRef } from './reference/select.ts';
+
+describe.each(devices)('topk on $label', ({ device, skip }) => {
+  for (const dtype of floatDTypes) {
+    for (const [rows, n, k] of [[1, 1, 1], [3, 17, 5], [2, 1000, 1000], [4, 5003, 97], [2, 131072, 2048]] as const) {
+      it.skipIf(skip)(`${dtype} rows=${rows} n=${n} k=${k}: by value, by index, smallest, with ties`, () => {
+        const seed = freshSeed();
+        const r = rng(seed);
+        // Coarse values create many ties (in bf16 especially); a few NaNs rank last.
+        const x = quantize(randn(rows * n, seed).map((v) => (r() < 0.3 ? Math.round(v * 4) / 4 : v)), dtype);
+        if (n > 10) x[3] = NaN;
+        const xt = upload(x, [rows, n], dtype, device);
+        for (const [largest, sorted] of [[true, 'value'], [true, 'index'], [false, 'value']] as const) {
+          const outValues = poisoned([rows, k], dtype, device);
+          const outIndices = poisoned([rows, k], 'i32', device);
+          topk(xt, k, { largest, sorted, outValues, outIndices });
+          const gotI = outIndices.toArray();
+          const gotV = outValues.toArray();
+          for (let row = 0; row < rows; row++) {
+            const ref = topkRef(x.subarray(row * n, row * n + n), k, largest);
+            const want = sorted === 'index' ? [...ref.indices].sort((a, b) => a - b) : ref.indices;
+            expect(gotI.slice(row * k, row * k + k), `seed ${seed} row ${row} ${largest} ${sorted}`).toEqual(want);
+            expect(gotV.slice(row * k, row * k + k)).toEqual(want.map((i) => x[row * n + i]!));
+          }
+        }
+      });
+    }
+  }
+
+  it.skipIf(skip)('length limits the candidates; strided rows; i64 indices', () => {
+    const seed = freshSeed();
+    const x = randn(3 * 40, seed);
+    const big = Tensor.from(x, [3, 40], { device });
+    const view = big.slice(1, 5, 35); // rows of 30 with stride 40
+    const { indices } = topk(view, 4, { length: 20, sorted: 'index', indexDType: 'i64' });
+    for (let row = 0; row < 3; row++) {
+      const ref = topkRef(x.subarray(row * 40 + 5, row * 40 + 35), 4, true, 20);
+      expect(indices.toArray().slice(row * 4, row * 4 + 4)).toEqual([...ref.indices].sort((a, b) => a - b));
+    }
+  });
+
+  it.skipIf(skip)('k outside [1, length] is an ArgumentError', () => {
+    const x = Tensor.zeros([2, 8], { device });
+    expect(() => topk(x, 9)).toThrow(ArgumentError);
+    expect(() => topk(x, 5, { length: 4 })).toThrow(ArgumentError);
+    expect(() => topk(x, 0)).toThrow(ArgumentError);
+  });
+});
