@@ -1,0 +1,233 @@
+import { copyStrided, fill, indexSelect, slotDiff, type Tensor } from '@lrqk/tensor';
+import { resolveConfig, type KvTierConfig, type ResolvedKvTierConfig } from './config.ts';
+import { HostKvStore } from './host-store.ts';
+import { SlotPool } from './slot-pool.ts';
+import { emptyLayerStats, sumStats, type KvLayerStats, type KvStats } from './stats.ts';
+
+/** Per-layer bookkeeping kept on the host (positions only; data lives in the store and slots). */
+interface LayerState {
+  store: HostKvStore;
+  pool: SlotPool;
+  /** Tokens appended so far. */
+  length: number;
+  /** Position held by each lite slot (-1 = none). */
+  litePos: Int32Array;
+  /** Next lite slot to write. */
+  litePtr: number;
+  stats: KvLayerStats;
+}
+
+/** What attention reads for one layer. */
+export interface SlotView {
+  /** (Hs, K + L, D) views of the slot buffer (strided: K and V halves of each row). */
+  k: Tensor;
+  v: Tensor;
+  /** Leading slots that are valid (all of them once the sequence exceeds K + L). */
+  length: number;
+  /** True while every token is resident (length ≤ K + L): attention is exact and dense. */
+  dense: boolean;
+}
+
+/**
+ * The KV tier manager: every token's full-precision K/V in a host store (pinned), and on the
+ * device only a slot pool per head — K active slots chosen by the caller's selection plus an
+ * L-slot ring of the most recent tokens. A selection update diffs against the slot map on the
+ * device and moves only the missing rows (gathered by the GPU straight from pinned memory), with
+ * no host synchronisation. Knows nothing of models or of how selections are made.
+ *
+ * Token placement: position p < K goes to active slot p; later tokens enter the lite ring, which
+ * is flushed to the store every L tokens. A prompt longer than K + L is stored whole and its last
+ * L tokens fill the ring; its active slots stay empty until the first select().
+ */
+export class KvTierManager {
+  readonly config: ResolvedKvTierConfig;
+  #layers: LayerState[] = [];
+  #disposed = false;
+
+  constructor(config: KvTierConfig) {
+    this.config = resolveConfig(config);
+    try {
+      for (let l = 0; l < this.config.layers; l++) {
+        const store = new HostKvStore(this.config);
+        let pool: SlotPool;
+        try {
+          pool = new SlotPool(this.config);
+        } catch (e) {
+          store.dispose();
+          throw e;
+        }
+        this.#layers.push({ store, pool, length: 0, litePos: new Int32Array(this.config.liteSlots).fill(-1), litePtr: 0, stats: emptyLayerStats() });
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  #layer(l: number): LayerState {
+    if (this.#disposed) throw new Error('KvTierManager used after dispose()');
+    const s = this.#layers[l];
+    if (!s) throw new RangeError(`layer ${l} out of range (0..${this.config.layers - 1})`);
+    return s;
+  }
+
+  /** Tokens stored for layer `l`. */
+  length(l: number): number {
+    return this.#layer(l).length;
+  }
+
+  /**
+   * Appends T tokens at positions [length, length + T): k, v are (Hkv, T, D) views (pass
+   * `kTokenMajor.transpose(0, 1)` for (T, Hkv, D) buffers), on the slots' device.
+   */
+  append(l: number, k: Tensor, v: Tensor): void {
+    const s = this.#layer(l);
+    const c = this.config;
+    const K = c.activeSlots;
+    const L = c.liteSlots;
+    const T = k.size(1);
+    if (k.size(0) !== c.kvHeads || k.size(2) !== c.headDim || v.size(1) !== T) {
+      throw new RangeError(`append: k/v must be (Hkv=${c.kvHeads}, T, D=${c.headDim}); got [${k.shape}] and [${v.shape}]`);
+    }
+    if (s.length === 0 && T > K + L) {
+      // Long prompt: store all; the ring gets the last L tokens; active slots await select().
+      s.stats.bytesDeviceToHost += s.store.write(0, k, v);
+      this.#writeSlots(s, K, k.slice(1, T - L, T), v.slice(1, T - L, T));
+      for (let j = 0; j < L; j++) s.litePos[j] = T - L + j;
+      s.litePtr = 0;
+      s.pool.resetMap('empty');
+      s.length = T;
+      return;
+    }
+    let done = 0;
+    // Positions below K: active slots p, and the store right away.
+    const direct = Math.max(0, Math.min(T, K - s.length));
+    if (direct > 0) {
+      const kk = k.slice(1, 0, direct);
+      const vv = v.slice(1, 0, direct);
+      this.#writeSlots(s, s.length, kk, vv);
+      s.stats.bytesDeviceToHost += s.store.write(s.length, kk, vv);
+      s.length += direct;
+      done = direct;
+    }
+    // The rest goes through the ring in runs that do not wrap; a full ring is flushed.
+    while (done < T) {
+      const m = Math.min(T - done, L - s.litePtr);
+      this.#writeSlots(s, K + s.litePtr, k.slice(1, done, done + m), v.slice(1, done, done + m));
+      for (let j = 0; j < m; j++) s.litePos[s.litePtr + j] = s.length + j;
+      s.litePtr += m;
+      s.length += m;
+      done += m;
+      if (s.litePtr === L) this.#flush(s);
+    }
+  }
+
+  #writeSlots(s: LayerState, slot: number, k: Tensor, v: Tensor): void {
+    const n = k.size(1);
+    for (let g = 0; g < s.pool.replicas; g++) {
+      copyStrided(s.pool.half('k', g, slot, n), k);
+      copyStrided(s.pool.half('v', g, slot, n), v);
+    }
+  }
+
+  /** Writes the full ring (consecutive positions in slot order) to the store. */
+  #flush(s: LayerState): void {
+    const c = this.config;
+    s.stats.bytesDeviceToHost += s.store.write(
+      s.litePos[0]!,
+      s.pool.half('k', 0, c.activeSlots, c.liteSlots),
+      s.pool.half('v', 0, c.activeSlots, c.liteSlots),
+    );
+    s.litePtr = 0;
+  }
+
+  /** Oldest position in the lite ring: candidates for selection are [0, this). */
+  oldestLitePosition(l: number): number {
+    const s = this.#layer(l);
+    if (s.length <= this.config.activeSlots + this.config.liteSlots) return s.length;
+    return s.litePos[s.litePtr]!;
+  }
+
+  /**
+   * Makes the active slots hold `selection` (Hs, K) i32 — distinct positions < the store length,
+   * ascending per row, on the slots' device. Hits stay; only misses are fetched.
+   */
+  select(l: number, selection: Tensor): void {
+    const s = this.#layer(l);
+    const c = this.config;
+    slotDiff(s.pool.slotMap, selection, s.pool.load, s.pool.misses);
+    indexSelect(s.store.tensor, s.pool.load, {
+      out: s.pool.slots.slice(1, 0, c.activeSlots),
+      groupSize: c.layout === 'per-query-head' ? c.groupSize : 1,
+      checkBounds: false,
+      skipNegative: true,
+    });
+    s.stats.selections++;
+  }
+
+  /** What attention reads for layer `l`. */
+  view(l: number): SlotView {
+    const s = this.#layer(l);
+    const c = this.config;
+    const S = c.slotsPerHead;
+    const slots = s.pool.slots;
+    const k = slots.slice(2, 0, c.headDim);
+    const v = slots.slice(2, c.headDim, 2 * c.headDim);
+    const dense = s.length <= S;
+    return { k, v, length: dense ? s.length : S, dense };
+  }
+
+  /** The host store of layer `l` ((Hkv, capacity, 2D); rows below its length are valid). */
+  store(l: number): HostKvStore {
+    return this.#layer(l).store;
+  }
+  /** The device slot pool of layer `l`. */
+  pool(l: number): SlotPool {
+    return this.#layer(l).pool;
+  }
+  /** Positions held by the lite ring of layer `l` and the next slot to write. */
+  lite(l: number): { positions: number[]; next: number } {
+    const s = this.#layer(l);
+    return { positions: Array.from(s.litePos), next: s.litePtr };
+  }
+
+  /** Counters; reads the device miss counters (one small synchronous copy per layer). */
+  stats(): KvStats {
+    const c = this.config;
+    const layers = this.#layers.map((s) => {
+      const misses = s.pool.misses.toArray().reduce((a, b) => a + b, 0);
+      const lookups = s.stats.selections * c.slotHeads * c.activeSlots;
+      return { ...s.stats, misses, hits: lookups - misses, bytesHostToDevice: misses * c.rowBytes };
+    });
+    const deviceBytes = c.device === 'cuda' ? this.#layers.reduce((a, s) => a + s.pool.bytes, 0) : 0;
+    const hostBytes = this.#layers.reduce((a, s) => a + s.store.bytes + (c.device === 'cpu' ? s.pool.bytes : 0), 0);
+    return sumStats(layers, deviceBytes, hostBytes);
+  }
+
+  /** Forgets the sequence (buffers kept). */
+  reset(): void {
+    for (const s of this.#layers) {
+      s.store.reset();
+      s.pool.resetMap('identity');
+      s.length = 0;
+      s.litePos.fill(-1);
+      s.litePtr = 0;
+      s.stats = emptyLayerStats();
+      fill(s.pool.misses, 0);
+    }
+  }
+
+  /** Frees host and device memory (idempotent). */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const s of this.#layers) {
+      s.pool.dispose();
+      s.store.dispose();
+    }
+    this.#layers = [];
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
