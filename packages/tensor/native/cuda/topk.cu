@@ -19,7 +19,7 @@ template <class T>
 __device__ __forceinline__ uint32_t order_key(T v, bool largest) {
   float f = dev::to_f32(v);
   if (isnan(f)) return 0u;
-  uint32_t u = f == 0.f ? 0u : __float_as_uint(f);  // -0 and +0 are equal values  // below everything, whichever direction
+  uint32_t u = f == 0.f ? 0u : __float_as_uint(f);  // -0 and +0 are equal values
   uint32_t key = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
   if (!largest) key = ~key;
   return key == 0u ? 1u : key;  // keep 0 for NaN only
