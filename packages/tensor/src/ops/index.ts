@@ -14,3 +14,4 @@ export * from './rope-freq.ts';
 export * from './topk.ts';
 export * from './index-rows.ts';
 export * from './cholesky-solve.ts';
+export * from './sample-logits.ts';
