@@ -1,5 +1,6 @@
 // One line per op module; each module declares its native entry points and its TS wrapper.
 export * from './copy-strided.ts';
+export * from './attention.ts';
 export * from './fill.ts';
 export * from './rmsnorm.ts';
 export * from './slot-diff.ts';

@@ -1,0 +1,291 @@
+// Split-K ("flash-decoding") attention for one query per head.
+//
+// Kernel 1, grid (splits, Hk, ceil(G / GMAX)), 256 threads: a block takes one KV head, up to GMAX
+// of the G query heads that read it (so K/V are read once per group) and one chunk of the rows.
+// Each key row is read by LPK = D/VEC lanes with 16-byte loads (VEC elements each), several rows
+// in flight per lane; per-row scores are reduced across those lanes with shuffles and folded into
+// an online softmax (log2 domain, f32). The block then merges its lane groups (shuffles) and warps
+// (shared memory) and writes either the final row (one split) or a partial (max, sum, acc[D]).
+// Kernel 2, grid H: merges the partials of all splits.
+// Preconditions for this path (else the simple kernel runs): D/VEC in {8, 16, 32}, K/V base
+// pointers 16-byte aligned and K/V outer strides multiples of VEC.
+#include <algorithm>
+#include <cstdint>
+#include "../core/dispatch.h"
+#include "../ops/attention_decode.h"
+#include "attention_mma.cuh"
+#include "attention_simple.cuh"
+#include "common.cuh"
+
+namespace lrqk {
+namespace {
+
+struct DecodeParams {
+  const void *q, *k, *v;
+  void* out;
+  float* part_acc;  // (splits, H, D)  when splits > 1
+  float* part_ml;   // (splits, H, 2): running max (log2 domain), sum
+  int64_t qs, os, ks0, ks1, vs0, vs1;
+  int heads, group, length, chunk, splits;
+  float scale_log2;
+};
+
+constexpr int kDecodeWarps = 8, kDecodeThreads = kDecodeWarps * 32;
+
+template <class T, int LPK, int GMAX>
+__global__ void __launch_bounds__(kDecodeThreads) decode_split_kernel(DecodeParams p) {
+  constexpr int VEC = 16 / int(sizeof(T)), D = LPK * VEC, KPW = 32 / LPK;
+  constexpr int STEP = kDecodeWarps * KPW;  // rows per block step
+  constexpr int U = GMAX >= 8 ? 2 : 4;      // rows in flight per lane group
+  __shared__ float sm_acc[kDecodeWarps][D];
+  __shared__ float sm_ml[kDecodeWarps][2];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, sub = lane / LPK, cl = lane % LPK;
+  const int split = blockIdx.x, hk = blockIdx.y, g0 = blockIdx.z * GMAX;
+  const int gn = min(GMAX, p.group - g0), h0 = hk * p.group + g0;
+  const int j_begin = split * p.chunk, j_end = min(p.length, j_begin + p.chunk);
+
+  float qf[GMAX][VEC], acc[GMAX][VEC], m[GMAX], l[GMAX];
+#pragma unroll
+  for (int gi = 0; gi < GMAX; ++gi) {
+    const T* qr = static_cast<const T*>(p.q) + int64_t(h0 + (gi < gn ? gi : 0)) * p.qs + cl * VEC;
+#pragma unroll
+    for (int e = 0; e < VEC; ++e) {
+      qf[gi][e] = gi < gn ? dev::to_f32(qr[e]) * p.scale_log2 : 0.f;
+      acc[gi][e] = 0.f;
+    }
+    m[gi] = -INFINITY;
+    l[gi] = 0.f;
+  }
+  const T* kb = static_cast<const T*>(p.k) + hk * p.ks0 + cl * VEC;
+  const T* vb = static_cast<const T*>(p.v) + hk * p.vs0 + cl * VEC;
+
+  for (int base = j_begin + warp * KPW; base < j_end; base += STEP * U) {  // warp-uniform
+    float kf[U][VEC], vf[U][VEC];
+    bool ok[U];
+    {
+      uint4 kr[U], vr[U];
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const int j = base + u * STEP + sub;
+        ok[u] = j < j_end;
+        kr[u] = ok[u] ? __ldg(reinterpret_cast<const uint4*>(kb + int64_t(j) * p.ks1)) : make_uint4(0, 0, 0, 0);
+        vr[u] = ok[u] ? __ldg(reinterpret_cast<const uint4*>(vb + int64_t(j) * p.vs1)) : make_uint4(0, 0, 0, 0);
+      }
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        dev::unpack16<T>(kr[u], kf[u]);
+        dev::unpack16<T>(vr[u], vf[u]);
+      }
+    }
+#pragma unroll
+    for (int gi = 0; gi < GMAX; ++gi) {
+      if (gi >= gn) break;  // block-uniform
+      float s[U];
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        float d = 0.f;
+#pragma unroll
+        for (int e = 0; e < VEC; ++e) d = fmaf(qf[gi][e], kf[u][e], d);
+#pragma unroll
+        for (int o = LPK / 2; o > 0; o >>= 1) d += __shfl_xor_sync(0xffffffffu, d, o);
+        s[u] = ok[u] ? d : -INFINITY;
+      }
+      float mx = m[gi];
+#pragma unroll
+      for (int u = 0; u < U; ++u) mx = fmaxf(mx, s[u]);
+      const float ms = mx == -INFINITY ? 0.f : mx;
+      const float corr = exp2f(m[gi] - ms);
+      l[gi] *= corr;
+#pragma unroll
+      for (int e = 0; e < VEC; ++e) acc[gi][e] *= corr;
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const float pu = exp2f(s[u] - ms);
+        l[gi] += pu;
+#pragma unroll
+        for (int e = 0; e < VEC; ++e) acc[gi][e] = fmaf(pu, vf[u][e], acc[gi][e]);
+      }
+      m[gi] = mx;
+    }
+  }
+
+  // Merge the KPW lane groups of each warp (same cl, different sub).
+#pragma unroll
+  for (int gi = 0; gi < GMAX; ++gi) {
+    if (gi >= gn) break;
+#pragma unroll
+    for (int o = LPK; o < 32; o <<= 1) {
+      const float mo = __shfl_xor_sync(0xffffffffu, m[gi], o), lo = __shfl_xor_sync(0xffffffffu, l[gi], o);
+      const float mn = fmaxf(m[gi], mo), ms = mn == -INFINITY ? 0.f : mn;
+      const float wa = exp2f(m[gi] - ms), wb = exp2f(mo - ms);
+      l[gi] = l[gi] * wa + lo * wb;
+#pragma unroll
+      for (int e = 0; e < VEC; ++e) acc[gi][e] = acc[gi][e] * wa + __shfl_xor_sync(0xffffffffu, acc[gi][e], o) * wb;
+      m[gi] = mn;
+    }
+  }
+
+  // Merge warps through shared memory, one query head at a time.
+  for (int gi = 0; gi < gn; ++gi) {
+    if (sub == 0) {
+#pragma unroll
+      for (int e = 0; e < VEC; ++e) {
+        // Runtime gi indexes a register array only through this unrolled select.
+        float x = 0.f;
+#pragma unroll
+        for (int gg = 0; gg < GMAX; ++gg) if (gg == gi) x = acc[gg][e];
+        sm_acc[warp][cl * VEC + e] = x;
+      }
+      if (cl == 0) {
+        float mm = 0.f, ll = 0.f;
+#pragma unroll
+        for (int gg = 0; gg < GMAX; ++gg) if (gg == gi) { mm = m[gg]; ll = l[gg]; }
+        sm_ml[warp][0] = mm;
+        sm_ml[warp][1] = ll;
+      }
+    }
+    __syncthreads();
+    const int h = h0 + gi;
+    for (int d = threadIdx.x; d < D; d += kDecodeThreads) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int w = 0; w < kDecodeWarps; ++w) mx = fmaxf(mx, sm_ml[w][0]);
+      float ls = 0.f, as = 0.f;
+#pragma unroll
+      for (int w = 0; w < kDecodeWarps; ++w) {
+        const float wt = exp2f(sm_ml[w][0] - mx);  // 0 for warps that saw no rows
+        ls += sm_ml[w][1] * wt;
+        as += sm_acc[w][d] * wt;
+      }
+      if (p.splits == 1) {
+        static_cast<T*>(p.out)[h * p.os + d] = dev::from_f32<T>(as / ls);
+      } else {
+        p.part_acc[(int64_t(split) * p.heads + h) * D + d] = as;
+        if (d == 0) {
+          p.part_ml[(int64_t(split) * p.heads + h) * 2] = mx;
+          p.part_ml[(int64_t(split) * p.heads + h) * 2 + 1] = ls;
+        }
+      }
+    }
+    __syncthreads();
+  }
+}
+
+// One block per query head: softmax-weighted merge of the split partials.
+template <class T>
+__global__ void __launch_bounds__(128) decode_combine_kernel(const float* part_acc, const float* part_ml, T* out,
+                                                            int64_t os, int heads, int dim, int splits) {
+  const int h = blockIdx.x;
+  float mx = -INFINITY;
+  for (int s = 0; s < splits; ++s) mx = fmaxf(mx, part_ml[(int64_t(s) * heads + h) * 2]);
+  for (int d = threadIdx.x; d < dim; d += blockDim.x) {
+    float ls = 0.f, as = 0.f;
+    for (int s = 0; s < splits; ++s) {
+      const int64_t i = int64_t(s) * heads + h;
+      const float wt = exp2f(part_ml[i * 2] - mx);
+      ls += part_ml[i * 2 + 1] * wt;
+      as += part_acc[i * dim + d] * wt;
+    }
+    out[h * os + d] = dev::from_f32<T>(as / ls);
+  }
+}
+
+template <class T, int LPK, int GMAX>
+void launch_decode(const AttentionDecodeArgs& a, const char* op) {
+  constexpr int KPW = 32 / LPK, STEP = kDecodeWarps * KPW;
+  const int group = int(a.heads / a.kv_heads), gz = (group + GMAX - 1) / GMAX;
+  const int length = int(a.length);
+  // Enough blocks to fill the GPU about four times over, but at least 4 block steps per split.
+  const int sms = cuda::probe().sm_count > 0 ? cuda::probe().sm_count : 132;
+  const int64_t base_blocks = a.kv_heads * gz;
+  int64_t splits = std::max<int64_t>(1, (4 * sms + base_blocks - 1) / base_blocks);
+  const int64_t min_chunk = 4 * STEP;
+  splits = std::min<int64_t>(splits, (length + min_chunk - 1) / min_chunk);
+  splits = std::max<int64_t>(1, std::min<int64_t>(splits, 65535));
+  int chunk = int((length + splits - 1) / splits);
+  chunk = (chunk + STEP - 1) / STEP * STEP;
+  splits = (length + chunk - 1) / chunk;  // every split non-empty
+
+  DecodeParams p{a.q.data, a.k.data, a.v.data, a.out.data, nullptr, nullptr,
+                 a.q_head_stride, a.out_head_stride, a.k.strides[0], a.k.strides[1], a.v.strides[0], a.v.strides[1],
+                 int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f};
+  void* scratch = nullptr;
+  const size_t part_bytes = size_t(splits) * size_t(a.heads) * size_t(a.dim + 2) * sizeof(float);
+  if (splits > 1) {
+    scratch = cuda::device_alloc(part_bytes);
+    p.part_acc = static_cast<float*>(scratch);
+    p.part_ml = p.part_acc + size_t(splits) * size_t(a.heads) * size_t(a.dim);
+  }
+  decode_split_kernel<T, LPK, GMAX><<<dim3(unsigned(splits), unsigned(a.kv_heads), unsigned(gz)), kDecodeThreads, 0, cuda::stream()>>>(p);
+  cuda::check_launch(op);
+  if (splits > 1) {
+    decode_combine_kernel<T><<<unsigned(a.heads), 128, 0, cuda::stream()>>>(p.part_acc, p.part_ml, static_cast<T*>(a.out.data),
+                                                                           a.out_head_stride, int(a.heads), int(a.dim), int(splits));
+    cuda::check_launch(op);
+    cuda::device_free(scratch, part_bytes);  // stream-ordered: reused only after the combine ran
+  }
+}
+
+template <class T, int LPK>
+void launch_decode_g(const AttentionDecodeArgs& a, const char* op) {
+  const int64_t group = a.heads / a.kv_heads;
+  if (group <= 1) launch_decode<T, LPK, 1>(a, op);
+  else if (group <= 2) launch_decode<T, LPK, 2>(a, op);
+  else if (group <= 4) launch_decode<T, LPK, 4>(a, op);
+  else launch_decode<T, LPK, 8>(a, op);
+}
+
+template <class T>
+bool try_vector_decode(const AttentionDecodeArgs& a, const char* op) {
+  constexpr int VEC = 16 / int(sizeof(T));
+  if (a.dim % VEC != 0) return false;
+  switch (a.dim / VEC) {
+    case 8: launch_decode_g<T, 8>(a, op); return true;
+    case 16: launch_decode_g<T, 16>(a, op); return true;
+    case 32: launch_decode_g<T, 32>(a, op); return true;
+    default: return false;
+  }
+}
+
+bool kv_vec_ok(const TensorArg& t) {
+  if (reinterpret_cast<uintptr_t>(t.data) % 16 != 0) return false;
+  for (int i = 0; i < 2; ++i)
+    if (t.shape[i] > 1 && (t.strides[i] * int64_t(dtype_size(t.dtype))) % 16 != 0) return false;
+  return true;
+}
+
+void attention_decode_cuda(const AttentionDecodeArgs& a) {
+  const char* op = "attentionDecode";
+  if (a.heads > 65535 || a.length >= (int64_t(1) << 30))
+    fail(ErrorKind::Unsupported, op, std::string(op) + ": more than 65535 heads or 2^30 rows");
+  if (kv_vec_ok(a.k) && kv_vec_ok(a.v)) {
+    bool done = false;
+    LRQK_FLOAT_SWITCH(a.q.dtype, T, op, done = try_vector_decode<T>(a, op));
+    if (done) return;
+  }
+  // Fallback: the simple kernel as a one-query, non-causal prefill over `length` rows.
+  AttentionPrefillArgs pa;
+  pa.q = a.q;
+  pa.out = a.out;
+  for (TensorArg* t : {&pa.q, &pa.out}) {
+    const int64_t hs = t == &pa.q ? a.q_head_stride : a.out_head_stride;
+    t->ndim = 3;
+    t->shape[0] = a.heads; t->shape[1] = 1; t->shape[2] = a.dim;
+    t->strides[0] = hs; t->strides[1] = 0; t->strides[2] = 1;
+  }
+  pa.k = a.k;
+  pa.v = a.v;
+  pa.heads = a.heads;
+  pa.kv_heads = a.kv_heads;
+  pa.tq = 1;
+  pa.tk = a.length;
+  pa.dim = a.dim;
+  pa.scale = a.scale;
+  pa.causal = false;
+  pa.window = 0;
+  attention_simple_cuda(pa, op);
+}
+}  // namespace
+
+LRQK_REGISTER_KERNEL(AttentionDecodeArgs, Cuda, attention_decode_cuda);
+}  // namespace lrqk

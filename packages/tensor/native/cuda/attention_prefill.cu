@@ -1,0 +1,287 @@
+// FlashAttention-2-style prefill on tensor cores (bf16 / f16, D in {64, 128, 256}).
+//
+// Grid (query blocks, H); block = 4 warps; each warp owns 16·MT query rows (MT = 2 for D <= 128,
+// 1 for D = 256, to keep the f32 output accumulators in registers). Per block: the Q tile (BM×D)
+// stays in shared memory; K and V tiles (BN×D) stream through one buffer each with cp.async,
+// FA2's overlap: V(n) loads while S = Q·K(n)ᵀ is computed, K(n-1) loads during softmax and O += P·V(n).
+// Shared-memory rows are XOR-swizzled in 16-byte chunks (chunk ^ (row & 7)) so ldmatrix is
+// conflict-free. Scores stay in registers (mma.sync m16n8k16, f32 accumulators); the online softmax
+// works in the log2 domain with scale·log2(e) folded into exp2. Key tiles run from the last to the
+// first so the masked (diagonal / window-edge / ragged) tiles come first; tiles wholly outside the
+// causal or window range are never visited. The output is staged through the warp's own Q rows in
+// shared memory and written with 16-byte stores (strided output allowed).
+//
+// Preconditions (checked by the launcher, else the simple path runs): 16-byte aligned pointers,
+// outer strides multiples of 8 elements, scale > 0, Tk < 2^31.
+#include <cstdint>
+#include "../core/dispatch.h"
+#include "../ops/attention_prefill.h"
+#include "attention_mma.cuh"
+#include "attention_simple.cuh"
+#include "common.cuh"
+
+namespace lrqk {
+namespace {
+
+struct FlashParams {
+  const void *q, *k, *v;
+  void* out;
+  int64_t qs0, qs1, ks0, ks1, vs0, vs1, os0, os1;
+  int tq, tk, window, group, m_blocks, causal;
+  float scale_log2;
+};
+
+template <int D, int MT>
+struct FlashCfg {
+  static constexpr int kWarps = 4, kThreads = 128;
+  static constexpr int BM = kWarps * 16 * MT;  // query rows per block
+  static constexpr int BN = 64;                // keys per tile
+  static constexpr int kSmem = (BM + 2 * BN) * D * 2;
+};
+
+// Byte offset of 16-byte chunk `c` of row `r` in a swizzled tile with D 16-bit elements per row.
+template <int D>
+__device__ __forceinline__ uint32_t swz(int r, int c) {
+  return uint32_t(r * (D * 2) + ((c ^ (r & 7)) << 4));
+}
+
+// ROWS×D tile from global (row stride in elements) into swizzled shared memory; rows >= valid are
+// zero-filled (so padded keys contribute exactly 0 to P·V).
+template <class T, int D, int ROWS, int THREADS>
+__device__ __forceinline__ void load_tile(uint32_t dst, const T* src, int64_t row_stride, int valid) {
+  constexpr int C = D / 8, TOTAL = ROWS * C;
+  static_assert(TOTAL % THREADS == 0, "tile chunks must divide evenly among threads");
+#pragma unroll
+  for (int i = 0; i < TOTAL / THREADS; ++i) {
+    const int idx = i * THREADS + int(threadIdx.x), r = idx / C, c = idx % C;
+    const bool ok = r < valid;
+    dev::cp_async_16(dst + swz<D>(r, c), ok ? src + r * row_stride + c * 8 : src, ok ? 16 : 0);
+  }
+}
+
+template <class T, int D, int MT>
+__global__ void __launch_bounds__(128, 2) flash_prefill_kernel(FlashParams p) {
+  using Cfg = FlashCfg<D, MT>;
+  constexpr int BM = Cfg::BM, BN = Cfg::BN, C = D / 8, NT = BN / 8, DT = D / 8;
+  extern __shared__ __align__(128) uint8_t smem[];
+  const uint32_t sQ = dev::smem_addr(smem), sK = sQ + BM * D * 2, sV = sK + BN * D * 2;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
+  // Causal blocks with more key tiles are launched first.
+  const int m_block = p.causal ? p.m_blocks - 1 - int(blockIdx.x) : int(blockIdx.x);
+  const int h = blockIdx.y, hk = h / p.group;
+  const int q0 = m_block * BM, off = p.tk - p.tq;
+  const int q_last = min(q0 + BM, p.tq) - 1;
+  const T* qg = static_cast<const T*>(p.q) + h * p.qs0 + int64_t(q0) * p.qs1;
+  const T* kg = static_cast<const T*>(p.k) + hk * p.ks0;
+  const T* vg = static_cast<const T*>(p.v) + hk * p.vs0;
+
+  // Keys any row of this block can see: [n_begin, n_end).
+  const int n_begin = p.window > 0 ? max(0, off + q0 - p.window + 1) : 0;
+  const int n_end = p.causal ? min(p.tk, off + q_last + 1) : p.tk;
+  const int tile_lo = n_begin / BN, tile_hi = (n_end - 1) / BN;
+
+  load_tile<T, D, BM, 128>(sQ, qg, p.qs1, p.tq - q0);
+  dev::cp_async_commit();
+  load_tile<T, D, BN, 128>(sK, kg + int64_t(tile_hi) * BN * p.ks1, p.ks1, p.tk - tile_hi * BN);
+  dev::cp_async_commit();
+
+  float o[MT][DT][4];
+  float m_run[MT][2], l_run[MT][2];
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int dt = 0; dt < DT; ++dt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) o[mt][dt][e] = 0.f;
+    m_run[mt][0] = m_run[mt][1] = -INFINITY;
+    l_run[mt][0] = l_run[mt][1] = 0.f;
+  }
+  const int wrow = warp * 16 * MT;  // first row of this warp within the block
+  const float sl2 = p.scale_log2;
+
+  for (int tile = tile_hi; tile >= tile_lo; --tile) {
+    const int n0 = tile * BN;
+    dev::cp_async_wait_all();
+    __syncthreads();  // K(tile) (and Q) landed; every warp is done with the previous V
+    load_tile<T, D, BN, 128>(sV, vg + int64_t(n0) * p.vs1, p.vs1, p.tk - n0);
+    dev::cp_async_commit();
+
+    // S = Q · K(tile)ᵀ, raw scores, f32.
+    float s[MT][NT][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) s[mt][nt][e] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t a[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) dev::ldmatrix_x4(a[mt], sQ + swz<D>(wrow + mt * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+#pragma unroll
+      for (int np = 0; np < NT / 2; ++np) {
+        uint32_t b[4];
+        dev::ldmatrix_x4(b, sK + swz<D>(np * 16 + ((lane >> 4) << 3) + (lane & 7), kk * 2 + ((lane >> 3) & 1)));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          dev::mma_16816<T>(s[mt][2 * np], a[mt], b[0], b[1]);
+          dev::mma_16816<T>(s[mt][2 * np + 1], a[mt], b[2], b[3]);
+        }
+      }
+    }
+
+    // Mask only tiles that cross the causal diagonal, the window edge or the end of the keys.
+    const bool need_mask = n0 + BN > p.tk || (p.causal && n0 + BN - 1 > off + q0) ||
+                           (p.window > 0 && n0 <= off + q0 + BM - 1 - p.window);
+    if (need_mask) {
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int qpos = off + q0 + wrow + mt * 16 + g + (e >> 1) * 8;
+            const int col = n0 + nt * 8 + 2 * t4 + (e & 1);
+            const bool vis = col < p.tk && (!p.causal || col <= qpos) && (p.window == 0 || col > qpos - p.window);
+            if (!vis) s[mt][nt][e] = -INFINITY;
+          }
+    }
+
+    dev::cp_async_wait_all();
+    __syncthreads();  // V(tile) landed; every warp is done reading K(tile)
+    if (tile > tile_lo) load_tile<T, D, BN, 128>(sK, kg + int64_t(n0 - BN) * p.ks1, p.ks1, p.tk - (n0 - BN));
+    dev::cp_async_commit();
+
+    // Online softmax; thread holds rows g (e = 0,1) and g + 8 (e = 2,3) of each m-tile.
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        float mx = m_run[mt][r];
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * r], s[mt][nt][2 * r + 1]));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+        const float ms = mx == -INFINITY ? 0.f : mx * sl2;  // fully masked so far: keep exp2 finite
+        const float corr = exp2f(m_run[mt][r] * sl2 - ms);
+        m_run[mt][r] = mx;
+        float rs = 0.f;
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+          for (int e = 2 * r; e < 2 * r + 2; ++e) {
+            const float pe = exp2f(fmaf(s[mt][nt][e], sl2, -ms));
+            s[mt][nt][e] = pe;
+            rs += pe;
+          }
+        l_run[mt][r] = l_run[mt][r] * corr + rs;
+#pragma unroll
+        for (int dt = 0; dt < DT; ++dt) {
+          o[mt][dt][2 * r] *= corr;
+          o[mt][dt][2 * r + 1] *= corr;
+        }
+      }
+
+    // O += P · V(tile); P re-packed from the score accumulators into A fragments.
+#pragma unroll
+    for (int ks = 0; ks < BN / 16; ++ks) {
+      uint32_t pa[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        pa[mt][0] = dev::pack2<T>(s[mt][2 * ks][0], s[mt][2 * ks][1]);
+        pa[mt][1] = dev::pack2<T>(s[mt][2 * ks][2], s[mt][2 * ks][3]);
+        pa[mt][2] = dev::pack2<T>(s[mt][2 * ks + 1][0], s[mt][2 * ks + 1][1]);
+        pa[mt][3] = dev::pack2<T>(s[mt][2 * ks + 1][2], s[mt][2 * ks + 1][3]);
+      }
+#pragma unroll
+      for (int dp = 0; dp < D / 16; ++dp) {
+        uint32_t b[4];
+        dev::ldmatrix_x4_trans(b, sV + swz<D>(ks * 16 + ((lane >> 3) & 1) * 8 + (lane & 7), dp * 2 + (lane >> 4)));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          dev::mma_16816<T>(o[mt][2 * dp], pa[mt], b[0], b[1]);
+          dev::mma_16816<T>(o[mt][2 * dp + 1], pa[mt], b[2], b[3]);
+        }
+      }
+    }
+  }
+
+  // Normalise, stage into this warp's own Q rows (no other warp reads them), store 16 B a lane.
+  __syncwarp();
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float l = l_run[mt][r];
+      l += __shfl_xor_sync(0xffffffffu, l, 1);
+      l += __shfl_xor_sync(0xffffffffu, l, 2);
+      const float inv = l > 0.f ? 1.f / l : 0.f;
+      const int row = wrow + mt * 16 + g + r * 8;
+#pragma unroll
+      for (int dt = 0; dt < DT; ++dt)
+        *reinterpret_cast<uint32_t*>(smem + swz<D>(row, dt) + t4 * 4) =
+            dev::pack2<T>(o[mt][dt][2 * r] * inv, o[mt][dt][2 * r + 1] * inv);
+    }
+  __syncwarp();
+  T* og = static_cast<T*>(p.out) + h * p.os0;
+#pragma unroll
+  for (int i = 0; i < 16 * MT * C / 32; ++i) {
+    const int idx = i * 32 + lane, r = wrow + idx / C, c = idx % C;
+    if (q0 + r < p.tq)
+      *reinterpret_cast<uint4*>(og + int64_t(q0 + r) * p.os1 + c * 8) = *reinterpret_cast<const uint4*>(smem + swz<D>(r, c));
+  }
+}
+
+template <class T, int D, int MT>
+void launch_flash(const AttentionPrefillArgs& a, const char* op) {
+  using Cfg = FlashCfg<D, MT>;
+  auto kern = flash_prefill_kernel<T, D, MT>;
+  static bool smem_attr_set = false;  // once per instantiation (single device)
+  if (!smem_attr_set) {
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, Cfg::kSmem), op);
+    smem_attr_set = true;
+  }
+  const int m_blocks = int((a.tq + Cfg::BM - 1) / Cfg::BM);
+  FlashParams p{a.q.data, a.k.data, a.v.data, a.out.data,
+                a.q.strides[0], a.q.strides[1], a.k.strides[0], a.k.strides[1],
+                a.v.strides[0], a.v.strides[1], a.out.strides[0], a.out.strides[1],
+                int(a.tq), int(a.tk), int(a.window), int(a.heads / a.kv_heads), m_blocks, a.causal ? 1 : 0,
+                a.scale * 1.4426950408889634f};
+  kern<<<dim3(unsigned(m_blocks), unsigned(a.heads)), Cfg::kThreads, Cfg::kSmem, cuda::stream()>>>(p);
+  cuda::check_launch(op);
+}
+
+// 16-byte alignment of the base pointer and of every outer stride that is actually stepped.
+bool vec_ok(const TensorArg& t) {
+  if (reinterpret_cast<uintptr_t>(t.data) % 16 != 0) return false;
+  for (int i = 0; i < t.ndim - 1; ++i)
+    if (t.shape[i] > 1 && (t.strides[i] * int64_t(dtype_size(t.dtype))) % 16 != 0) return false;
+  return true;
+}
+
+template <class T>
+bool try_flash(const AttentionPrefillArgs& a, const char* op) {
+  switch (a.dim) {
+    case 64: launch_flash<T, 64, 2>(a, op); return true;
+    case 128: launch_flash<T, 128, 2>(a, op); return true;
+    case 256: launch_flash<T, 256, 1>(a, op); return true;
+    default: return false;
+  }
+}
+
+void attention_prefill_cuda(const AttentionPrefillArgs& a) {
+  const char* op = "attentionPrefill";
+  if (a.heads > 65535) fail(ErrorKind::Unsupported, op, std::string(op) + ": more than 65535 heads");
+  const bool flash_ok = (a.q.dtype == DType::BF16 || a.q.dtype == DType::F16) && a.scale > 0.f &&
+                        a.tk < (int64_t(1) << 30) && a.window < (int64_t(1) << 30) &&
+                        vec_ok(a.q) && vec_ok(a.k) && vec_ok(a.v) && vec_ok(a.out);
+  if (flash_ok) {
+    if (a.q.dtype == DType::BF16 ? try_flash<__nv_bfloat16>(a, op) : try_flash<__half>(a, op)) return;
+  }
+  attention_simple_cuda(a, op);
+}
+}  // namespace
+
+LRQK_REGISTER_KERNEL(AttentionPrefillArgs, Cuda, attention_prefill_cuda);
+}  // namespace lrqk
