@@ -1,0 +1,50 @@
+// Selection and transfer benchmarks of the LRQK decode path: top-k of proxy scores, and gathers
+// of scattered KV rows from pinned host memory straight into GPU memory (against 51 GB/s PCIe).
+import { indexSelect, randomNormal, Tensor, topk } from '../src/index.ts';
+import { timeMs } from './timing.ts';
+import type { Row } from './types.ts';
+
+const PCIE_GBPS = 51;
+
+function scattered(count: number, n: number, seed: number): number[] {
+  const s = new Set<number>();
+  let x = seed;
+  while (s.size < count) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    s.add(x % n);
+  }
+  return [...s].sort((a, b) => a - b);
+}
+
+export async function benchSelect(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [r, n, k] of [[32, 131072, 2048], [8, 131072, 2048], [8, 524288, 2048]] as const) {
+    const x = randomNormal(Tensor.empty([r, n], { dtype: 'bf16', device: 'cuda' }), 7);
+    const values = Tensor.empty([r, k], { dtype: 'bf16', device: 'cuda' });
+    const indices = Tensor.empty([r, k], { dtype: 'i32', device: 'cuda' });
+    const ms = timeMs(() => topk(x, k, { sorted: 'index', outValues: values, outIndices: indices }));
+    rows.push({ name: `topk rows=${r} n=${n} k=${k} (sorted by index)`, value: ms * 1000, unit: 'µs', note: `reads ${(r * n * 2) / 1e6} MB` });
+    for (const t of [x, values, indices]) t.dispose();
+  }
+  // 2048 rows of 256 B (one KV head, K only) from a (131072, 128) bf16 pinned store.
+  {
+    const store = randomNormal(Tensor.empty([131072, 128], { dtype: 'bf16', device: 'cuda' }), 3).to('cpu', { pinned: true });
+    const idx = Tensor.from(scattered(2048, 131072, 11), [2048], { dtype: 'i32', device: 'cuda' });
+    const out = Tensor.empty([2048, 128], { dtype: 'bf16', device: 'cuda' });
+    const ms = timeMs(() => indexSelect(store, idx, { out, checkBounds: false }));
+    const gbps = (2048 * 256) / (ms / 1000) / 1e9;
+    rows.push({ name: 'gather 2048 scattered 256-B rows pinned→GPU', value: gbps, unit: 'GB/s', ratio: gbps / PCIE_GBPS, ceiling: `${PCIE_GBPS} GB/s PCIe`, note: `${(ms * 1000).toFixed(1)} µs` });
+    for (const t of [store, idx, out]) t.dispose();
+  }
+  // LRQK shared layout: 8 KV heads × 2048 misses of 512-B K‖V rows from a (8, 131072, 256) store.
+  {
+    const store = randomNormal(Tensor.empty([8, 131072, 256], { dtype: 'bf16', device: 'cuda' }), 5).to('cpu', { pinned: true });
+    const idx = Tensor.from(Array.from({ length: 8 }, (_, h) => scattered(2048, 131072, 100 + h)).flat(), [8, 2048], { dtype: 'i32', device: 'cuda' });
+    const out = Tensor.empty([8, 2048, 256], { dtype: 'bf16', device: 'cuda' });
+    const ms = timeMs(() => indexSelect(store, idx, { out, checkBounds: false }));
+    const gbps = (8 * 2048 * 512) / (ms / 1000) / 1e9;
+    rows.push({ name: 'gather 8×2048 scattered 512-B K‖V rows pinned→GPU', value: gbps, unit: 'GB/s', ratio: gbps / PCIE_GBPS, ceiling: `${PCIE_GBPS} GB/s PCIe`, note: `${(ms * 1000).toFixed(1)} µs` });
+    for (const t of [store, idx, out]) t.dispose();
+  }
+  return rows;
+}
