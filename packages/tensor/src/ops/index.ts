@@ -11,3 +11,4 @@ export * from './argmax.ts';
 export * from './embedding.ts';
 export * from './rope.ts';
 export * from './rope-freq.ts';
+export * from './matmul.ts';
