@@ -16,3 +16,4 @@ export * from './topk.ts';
 export * from './index-rows.ts';
 export * from './cholesky-solve.ts';
 export * from './sample-logits.ts';
+export * from './matmul.ts';
