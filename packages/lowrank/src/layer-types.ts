@@ -27,7 +27,7 @@ export interface LrqkLayerConfig {
   readonly kvHeads: number;
   /** Head dimension d. */
   readonly headDim: number;
-  /** Rank r (1 ≤ r ≤ min(d, k)). */
+  /** Rank r (1 ≤ r ≤ min(d, k); r = d with the lossless-proxy hook). */
   readonly rank: number;
   /** Top-k k (≥ 1). */
   readonly topK: number;
@@ -156,12 +156,14 @@ export function resolveLayerConfig(c: LrqkLayerConfig): ResolvedLayerConfig {
     if (!Number.isInteger(v) || v < min) throw new LowRankArgumentError(`LrqkLayerReference: ${name} must be an integer ≥ ${min}, got ${v}`);
   }
   if (c.heads % c.kvHeads !== 0) throw new LowRankArgumentError(`LrqkLayerReference: heads ${c.heads} is not a multiple of kvHeads ${c.kvHeads}`);
-  if (c.rank > c.headDim || c.rank > c.topK) {
-    throw new LowRankArgumentError(`LrqkLayerReference: rank ${c.rank} must be ≤ headDim ${c.headDim} and ≤ topK ${c.topK}`);
-  }
   const hooks = c.hooks ?? {};
-  if (hooks.losslessProxy === true && c.rank !== c.headDim) {
-    throw new LowRankArgumentError(`LrqkLayerReference: the lossless-proxy hook needs rank = headDim, got ${c.rank} and ${c.headDim}`);
+  if (hooks.losslessProxy === true) {
+    if (c.rank !== c.headDim) {
+      throw new LowRankArgumentError(`LrqkLayerReference: the lossless-proxy hook needs rank = headDim, got ${c.rank} and ${c.headDim}`);
+    }
+  } else if (c.rank > c.headDim || c.rank > c.topK) {
+    // The factorization runs on n0 ≥ k rows and needs r ≤ min(n0, d).
+    throw new LowRankArgumentError(`LrqkLayerReference: rank ${c.rank} must be ≤ headDim ${c.headDim} and ≤ topK ${c.topK}`);
   }
   const transfer = c.transfer ?? 'hit-miss';
   if (transfer !== 'hit-miss' && transfer !== 'all') throw new LowRankArgumentError(`LrqkLayerReference: unknown transfer mode ${String(transfer)}`);
