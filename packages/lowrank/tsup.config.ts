@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', 'device/index': 'src/device/index.ts' },
+  external: ['@lrqk/tensor'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -8,10 +8,10 @@ const PCIE_GBPS = 51;
 
 function scattered(count: number, n: number, seed: number): number[] {
   const s = new Set<number>();
-  let x = seed;
+  let x = seed >>> 0;
   while (s.size < count) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    s.add(x % n);
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0; // 32-bit LCG (exact in JS)
+    s.add((x >>> 8) % n);
   }
   return [...s].sort((a, b) => a - b);
 }
