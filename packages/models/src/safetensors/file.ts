@@ -11,7 +11,8 @@ import type { SafetensorsHeader, TensorInfo } from './header.ts';
 const READ_CHUNK_BYTES = 1 << 30;
 
 /** Fills `target` from `position`; throws naming the tensor when the file ends early. */
-export async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string, tensor: string): Promise<void> {
+/** `tensor` is undefined while reading the header. */
+export async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string, tensor: string | undefined): Promise<void> {
   let done = 0;
   while (done < target.byteLength) {
     const length = Math.min(READ_CHUNK_BYTES, target.byteLength - done);
@@ -54,10 +55,10 @@ export class SafetensorsFile {
     try {
       const { size } = await handle.stat();
       const prefix = new Uint8Array(8);
-      if (size >= 8) await readFully(handle, prefix, 0, file, '<header length>');
+      if (size >= 8) await readFully(handle, prefix, 0, file, undefined);
       const headerBytes = parseHeaderLength(prefix, size, file);
       const json = new Uint8Array(headerBytes);
-      await readFully(handle, json, 8, file, '<header>');
+      await readFully(handle, json, 8, file, undefined);
       return new SafetensorsFile(file, size, parseHeader(json, size, file), handle);
     } catch (error) {
       await handle.close();
