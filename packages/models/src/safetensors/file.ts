@@ -10,8 +10,7 @@ import type { SafetensorsHeader, TensorInfo } from './header.ts';
 /** Bytes per read call: Linux caps one read at ~2 GiB, so larger tensors are read in pieces. */
 const READ_CHUNK_BYTES = 1 << 30;
 
-/** Fills `target` from `position`; throws naming the tensor when the file ends early. */
-/** `tensor` is undefined while reading the header. */
+/** Fills `target` from `position`; throws naming the tensor (undefined for the header) when the file ends early. */
 export async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string, tensor: string | undefined): Promise<void> {
   let done = 0;
   while (done < target.byteLength) {
