@@ -1,0 +1,7 @@
+// @lrqk/models: model checkpoints (safetensors reading and writing), config.json parsing and
+// memory estimates. The forward passes of the architectures come later in this package.
+export * from './safetensors/index.ts';
+export * from './config/index.ts';
+export { countParameters, estimateMemory } from './memory.ts';
+export type { MemoryEstimate, MemoryEstimateOptions, ParameterCounts, StorageDtype } from './memory.ts';
+export { CheckpointError, ConfigError } from './errors.ts';
