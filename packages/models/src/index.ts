@@ -5,3 +5,7 @@ export * from './config/index.ts';
 export { countParameters, estimateMemory } from './memory.ts';
 export type { MemoryEstimate, MemoryEstimateOptions, ParameterCounts, StorageDtype } from './memory.ts';
 export { CheckpointError, ConfigError } from './errors.ts';
+export { LlamaModel, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, type ForwardOptions } from './arch/llama.ts';
+export { loadModel, specFromConfig, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType } from './load.ts';
+export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep } from './attention/backend.ts';
+export { FullAttention } from './attention/full.ts';
