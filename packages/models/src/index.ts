@@ -9,3 +9,7 @@ export { LlamaModel, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, 
 export { loadModel, specFromConfig, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType } from './load.ts';
 export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep } from './attention/backend.ts';
 export { FullAttention } from './attention/full.ts';
+export { OffloadAttention } from './attention/offload.ts';
+export { defaultLrqkOptions, resolveLrqkOptions, type LrqkOptions } from './attention/lrqk-options.ts';
+export { generate, type CausalLM, type TextDecoder, type GenerateOptions, type GeneratedToken, type GenerationResult, type FinishReason } from './generate/generate.ts';
+export { chooseToken, SeededRandom, validateSampling, type SamplingParams } from './generate/sampling.ts';
