@@ -85,6 +85,10 @@ function load(): NativeAddon {
         `(needs cmake and a C++17 compiler; nvcc adds the CUDA backend).`,
     );
   }
+  // libgomp reads its settings when the addon loads it. Its default active spin-wait burns the
+  // cores between ops and, when they are shared (the JS thread, other processes), turns a 1 ms
+  // decode step into tens of ms; threads that sleep when idle cost a few µs per region instead.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   const require = createRequire(import.meta.url);
   const raw = require(path) as Record<string, unknown>;
   // Every function converts native errors into the typed classes of errors.ts.
