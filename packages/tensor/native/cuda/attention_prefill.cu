@@ -14,6 +14,7 @@
 // Preconditions (checked by the launcher, else the simple path runs): 16-byte aligned pointers,
 // outer strides multiples of 8 elements, scale > 0, Tk < 2^31.
 #include <cstdint>
+#include <cstdlib>
 #include "../core/dispatch.h"
 #include "../ops/attention_prefill.h"
 #include "attention_mma.cuh"
@@ -31,9 +32,9 @@ struct FlashParams {
   float scale_log2;
 };
 
-template <int D, int MT>
+template <int D, int MT, int WARPS>
 struct FlashCfg {
-  static constexpr int kWarps = 4, kThreads = 128;
+  static constexpr int kWarps = WARPS, kThreads = WARPS * 32;
   static constexpr int BM = kWarps * 16 * MT;  // query rows per block
   static constexpr int BN = 64;                // keys per tile
   static constexpr int kSmem = (BM + 2 * BN) * D * 2;
@@ -59,9 +60,10 @@ __device__ __forceinline__ void load_tile(uint32_t dst, const T* src, int64_t ro
   }
 }
 
-template <class T, int D, int MT>
-__global__ void __launch_bounds__(128, 2) flash_prefill_kernel(FlashParams p) {
-  using Cfg = FlashCfg<D, MT>;
+template <class T, int D, int MT, int WARPS>
+__global__ void __launch_bounds__(WARPS * 32, 8 / WARPS) flash_prefill_kernel(FlashParams p) {
+  using Cfg = FlashCfg<D, MT, WARPS>;
+  constexpr int TH = Cfg::kThreads;
   constexpr int BM = Cfg::BM, BN = Cfg::BN, C = D / 8, NT = BN / 8, DT = D / 8;
   extern __shared__ __align__(128) uint8_t smem[];
   const uint32_t sQ = dev::smem_addr(smem), sK = sQ + BM * D * 2, sV = sK + BN * D * 2;
@@ -80,9 +82,9 @@ __global__ void __launch_bounds__(128, 2) flash_prefill_kernel(FlashParams p) {
   const int n_end = p.causal ? min(p.tk, off + q_last + 1) : p.tk;
   const int tile_lo = n_begin / BN, tile_hi = (n_end - 1) / BN;
 
-  load_tile<T, D, BM, 128>(sQ, qg, p.qs1, p.tq - q0);
+  load_tile<T, D, BM, TH>(sQ, qg, p.qs1, p.tq - q0);
   dev::cp_async_commit();
-  load_tile<T, D, BN, 128>(sK, kg + int64_t(tile_hi) * BN * p.ks1, p.ks1, p.tk - tile_hi * BN);
+  load_tile<T, D, BN, TH>(sK, kg + int64_t(tile_hi) * BN * p.ks1, p.ks1, p.tk - tile_hi * BN);
   dev::cp_async_commit();
 
   float o[MT][DT][4];
@@ -103,7 +105,7 @@ __global__ void __launch_bounds__(128, 2) flash_prefill_kernel(FlashParams p) {
     const int n0 = tile * BN;
     dev::cp_async_wait_all();
     __syncthreads();  // K(tile) (and Q) landed; every warp is done with the previous V
-    load_tile<T, D, BN, 128>(sV, vg + int64_t(n0) * p.vs1, p.vs1, p.tk - n0);
+    load_tile<T, D, BN, TH>(sV, vg + int64_t(n0) * p.vs1, p.vs1, p.tk - n0);
     dev::cp_async_commit();
 
     // S = Q · K(tile)ᵀ, raw scores, f32.
@@ -150,7 +152,7 @@ __global__ void __launch_bounds__(128, 2) flash_prefill_kernel(FlashParams p) {
 
     dev::cp_async_wait_all();
     __syncthreads();  // V(tile) landed; every warp is done reading K(tile)
-    if (tile > tile_lo) load_tile<T, D, BN, 128>(sK, kg + int64_t(n0 - BN) * p.ks1, p.ks1, p.tk - (n0 - BN));
+    if (tile > tile_lo) load_tile<T, D, BN, TH>(sK, kg + int64_t(n0 - BN) * p.ks1, p.ks1, p.tk - (n0 - BN));
     dev::cp_async_commit();
 
     // Online softmax; thread holds rows g (e = 0,1) and g + 8 (e = 2,3) of each m-tile.
@@ -233,10 +235,10 @@ __global__ void __launch_bounds__(128, 2) flash_prefill_kernel(FlashParams p) {
   }
 }
 
-template <class T, int D, int MT>
+template <class T, int D, int MT, int WARPS>
 void launch_flash(const AttentionPrefillArgs& a, const char* op) {
-  using Cfg = FlashCfg<D, MT>;
-  auto kern = flash_prefill_kernel<T, D, MT>;
+  using Cfg = FlashCfg<D, MT, WARPS>;
+  auto kern = flash_prefill_kernel<T, D, MT, WARPS>;
   static bool smem_attr_set = false;  // once per instantiation (single device)
   if (!smem_attr_set) {
     LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, Cfg::kSmem), op);
@@ -260,12 +262,21 @@ bool vec_ok(const TensorArg& t) {
   return true;
 }
 
+// TUNING ONLY (removed before merge): LRQK_FLASH_VARIANT=1 picks 8 warps x 16 rows for D=128.
+int flash_variant() {
+  static int v = [] { const char* e = getenv("LRQK_FLASH_VARIANT"); return e ? atoi(e) : 0; }();
+  return v;
+}
+
 template <class T>
 bool try_flash(const AttentionPrefillArgs& a, const char* op) {
   switch (a.dim) {
-    case 64: launch_flash<T, 64, 2>(a, op); return true;
-    case 128: launch_flash<T, 128, 2>(a, op); return true;
-    case 256: launch_flash<T, 256, 1>(a, op); return true;
+    case 64: launch_flash<T, 64, 2, 4>(a, op); return true;
+    case 128:
+      if (flash_variant() == 1) launch_flash<T, 128, 1, 8>(a, op);
+      else launch_flash<T, 128, 2, 4>(a, op);
+      return true;
+    case 256: launch_flash<T, 256, 1, 4>(a, op); return true;
     default: return false;
   }
 }
