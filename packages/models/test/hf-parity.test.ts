@@ -67,5 +67,21 @@ describe.each(devices)(`HF transformers ${index.transformers} parity on $label`,
         model.dispose();
       }
     });
+
+    it.skipIf(skip || device !== 'cuda')(`${name}: bf16 on the GPU within 2e-2 of HF's bf16 logits`, async () => {
+      const ref = JSON.parse(readFileSync(join(root, name, 'reference.json'), 'utf8')) as Reference;
+      if (!ref.logits_bf16_last) return;
+      const { model } = await loadModel(join(root, name), { device, dtype: 'bf16' });
+      const s = model.spec;
+      const backend = new FullAttention({ layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 64, dtype: 'bf16', device, ...(s.slidingWindow ? { slidingWindow: s.slidingWindow } : {}) });
+      try {
+        const logits = model.forward(ref.prompt, backend);
+        expect(relErr(logits.toFloat64Array(), ref.logits_bf16_last)).toBeLessThanOrEqual(2e-2);
+        logits.dispose();
+      } finally {
+        backend.dispose();
+        model.dispose();
+      }
+    });
   }
 });

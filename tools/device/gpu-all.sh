@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine: gpu-suite.sh (tensor tests, demo, tensor benchmarks), then the CUDA
+# cases of every other package's tests (kv-cache, lowrank, models). Logs go to $OUT.
+#   bash tools/device/gpu-all.sh
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+OUT="${OUT:-$root/.device/out}"
+bash tools/device/gpu-suite.sh
+suite_rc=$?
+export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON="$root/.device/lrqk_tensor.node" NO_COLOR=1
+[ -e node_modules ] || ln -s /tmp/vt/node_modules node_modules
+rc=$suite_rc
+for pkg in kv-cache lowrank models; do
+  echo "== vitest: packages/$pkg"
+  timeout "${LRQK_PKG_TIMEOUT_S:-300}" node /tmp/vt/node_modules/vitest/vitest.mjs run --root "packages/$pkg" \
+    --reporter=default --reporter="$root/tools/test-summary-reporter.ts" > "$OUT/tests-$pkg.log" 2>&1
+  r=$?
+  grep -E "×|FAIL|tests:" "$OUT/tests-$pkg.log" | head -20
+  [ $r -ne 0 ] && rc=$r
+done
+exit $rc
