@@ -14,9 +14,12 @@ rc=$suite_rc
 for pkg in kv-cache lowrank models; do
   echo "== vitest: packages/$pkg"
   timeout "${LRQK_PKG_TIMEOUT_S:-300}" node /tmp/vt/node_modules/vitest/vitest.mjs run --root "packages/$pkg" \
-    --reporter=default --reporter="$root/tools/test-summary-reporter.ts" > "$OUT/tests-$pkg.log" 2>&1
+    --reporter=default --reporter="$root/tools/test-summary-reporter.ts" > "/tmp/tests-$pkg.log" 2>&1
   r=$?
-  grep -E "×|FAIL|tests:" "$OUT/tests-$pkg.log" | head -20
+  { echo "== packages/$pkg (rc $r)"; cat "/tmp/tests-$pkg.log"; } >> "$OUT/tests-packages.log"
+  grep -E "×|FAIL|tests:" "/tmp/tests-$pkg.log" | head -20
   [ $r -ne 0 ] && rc=$r
 done
+# At most 8 files come back from $OUT: the junit copy of tests.log is the one to drop.
+rm -f "$OUT/tests-junit.xml"
 exit $rc
