@@ -3,3 +3,4 @@ export * from './fill.ts';
 export * from './rmsnorm.ts';
 export * from './slot-diff.ts';
 export * from './random-normal.ts';
+export * from './low-rank-decode-update.ts';
