@@ -17,3 +17,4 @@ export * from './index-rows.ts';
 export * from './cholesky-solve.ts';
 export * from './sample-logits.ts';
 export * from './matmul.ts';
+export * from './low-rank-decode-update.ts';
