@@ -13,3 +13,5 @@ export { OffloadAttention } from './attention/offload.ts';
 export { defaultLrqkOptions, resolveLrqkOptions, type LrqkOptions } from './attention/lrqk-options.ts';
 export { generate, type CausalLM, type TextDecoder, type GenerateOptions, type GeneratedToken, type GenerationResult, type FinishReason } from './generate/generate.ts';
 export { chooseToken, SeededRandom, validateSampling, type SamplingParams } from './generate/sampling.ts';
+export { LrqkAttention } from './attention/lrqk.ts';
+export { createAttention, attentionMethods, type AttentionMethod } from './attention/factory.ts';

@@ -1,0 +1,288 @@
+// The LRQK attention backend (spec B–D). Prefill: exact dense attention over the prompt, the
+// prompt's K/V into the tier manager's host store, Q/K factorized per factor head, and the first
+// top-k chosen from the last query's proxy scores. Decode: the new token enters the lite ring,
+// one fused kernel updates q̂, k̂, B_Q, B_K (and writes k̂ into A_K), proxy scores A_K·q̂ pick the
+// top-k among the candidates, the tier manager fetches only the missed rows, and attention is
+// exact over the K + L resident full-precision rows. No host synchronisation per layer.
+// While the sequence fits in K + L slots, attention is dense and exact; the factorization runs
+// when it first outgrows them (using every query seen so far).
+import { KvTierManager } from '@lrqk/kv-cache';
+import { factorizeOnDevice } from '@lrqk/lowrank/device';
+import {
+  attentionDecode,
+  attentionPrefill,
+  copyStrided,
+  lowRankDecodeUpdate,
+  matmul,
+  Tensor,
+  topk,
+} from '@lrqk/tensor';
+import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep } from './backend.ts';
+import { resolveLrqkOptions, type LrqkOptions } from './lrqk-options.ts';
+
+interface LayerFactors {
+  aK: Tensor; // (Hf, cap, r) f32, row = position
+  bQ: Tensor; // (Hf, r, d) f32
+  bK: Tensor;
+  qHat: Tensor; // (H, r) f32
+  kHat: Tensor; // (Hf, r) f32
+  status: Tensor; // (Hf) i32
+}
+
+export class LrqkAttention implements AttentionBackend {
+  readonly name = 'lrqk';
+  readonly options: LrqkOptions;
+  readonly kv: KvTierManager;
+  readonly #shape: AttentionShape;
+  readonly #hf: number; // factor heads
+  readonly #gq: number; // queries per factor head
+  #factors: (LayerFactors | undefined)[];
+  /** Queries (H, n, D) and keys (Hkv, n, D), f32, kept until the layer's factorization. */
+  #queries: (Tensor | undefined)[];
+  #keys: (Tensor | undefined)[];
+  #length = 0;
+  #extraPrefillMs = 0;
+  #litePos: Tensor;
+
+  constructor(shape: AttentionShape, options: Partial<LrqkOptions> = {}) {
+    this.options = resolveLrqkOptions(options);
+    this.#shape = shape;
+    const o = this.options;
+    const G = shape.heads / shape.kvHeads;
+    this.#hf = o.layout === 'per-query-head' ? shape.heads : shape.kvHeads;
+    this.#gq = o.layout === 'per-query-head' ? 1 : G;
+    this.kv = new KvTierManager({
+      layers: shape.layers,
+      heads: shape.heads,
+      kvHeads: shape.kvHeads,
+      headDim: shape.headDim,
+      activeSlots: o.topK,
+      liteSlots: o.lite,
+      capacityTokens: shape.maxTokens,
+      dtype: shape.dtype,
+      layout: o.layout,
+      device: shape.device,
+    });
+    this.#factors = new Array(shape.layers).fill(undefined);
+    this.#queries = new Array(shape.layers).fill(undefined);
+    this.#keys = new Array(shape.layers).fill(undefined);
+    this.#litePos = Tensor.empty([o.lite], { dtype: 'i32', device: shape.device });
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  forward(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, step: AttentionStep): void {
+    const capacity = this.options.topK + this.options.lite;
+    const n = step.start + step.tokens;
+    if (this.#factors[layer] !== undefined) {
+      if (step.tokens !== 1) throw new Error('lrqk: after the prompt, tokens are decoded one at a time');
+      this.kv.append(layer, k.transpose(0, 1), v.transpose(0, 1));
+      this.#decodeStep(layer, q, k, out, n);
+      return;
+    }
+    // Until the layer is factorized, attention is exact and dense.
+    this.#collect(layer, q, k);
+    if (n <= capacity || step.start === 0) {
+      if (step.start === 0) {
+        attentionPrefill(q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1), { causal: true, out: out.transpose(0, 1) });
+        this.kv.append(layer, k.transpose(0, 1), v.transpose(0, 1));
+      } else {
+        this.kv.append(layer, k.transpose(0, 1), v.transpose(0, 1));
+        const view = this.kv.view(layer);
+        const keys = view.k.slice(1, 0, view.length);
+        const values = view.v.slice(1, 0, view.length);
+        attentionPrefill(q.transpose(0, 1), this.#expandSlots(keys), this.#expandSlots(values), { causal: true, out: out.transpose(0, 1) });
+      }
+      if (n > capacity) this.#startSparse(layer, n);
+      return;
+    }
+    // The step that first outgrows the slots: factorize everything seen so far (including this
+    // token), select, then attend over the selected and recent rows.
+    if (step.tokens !== 1) throw new Error('lrqk: chunked prefill past K + L tokens is not supported; pass the prompt in one call');
+    this.kv.append(layer, k.transpose(0, 1), v.transpose(0, 1));
+    this.#startSparse(layer, n);
+    const view = this.kv.view(layer);
+    attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
+  }
+
+  /** Slot views are (Hs, S, D); with per-query-head slots, GQA attention wants Hkv heads. */
+  #expandSlots(t: Tensor): Tensor {
+    if (this.options.layout === 'per-kv-head') return t;
+    const G = this.#shape.heads / this.#shape.kvHeads;
+    // Heads jG..jG+G−1 hold identical rows: read head jG as KV head j.
+    return new Tensor(t.storage, t.dtype, [this.#shape.kvHeads, t.size(1), t.size(2)], [t.strides[0]! * G, t.strides[1]!, 1], t.offset);
+  }
+
+  /** Appends q (T, H, D) and k (T, Hkv, D) to the layer's f32 buffers. */
+  #collect(layer: number, q: Tensor, k: Tensor): void {
+    const grow = (prev: Tensor | undefined, x: Tensor): Tensor => {
+      const T = x.size(0);
+      const start = prev ? prev.size(1) : 0;
+      const buf = Tensor.empty([x.size(1), start + T, x.size(2)], { dtype: 'f32', device: this.#shape.device });
+      if (prev) {
+        copyStrided(buf.slice(1, 0, start), prev);
+        prev.dispose();
+      }
+      copyStrided(buf.slice(1, start, start + T), x.transpose(0, 1));
+      return buf;
+    };
+    this.#queries[layer] = grow(this.#queries[layer], q);
+    this.#keys[layer] = grow(this.#keys[layer], k);
+  }
+
+  /** Factorizes the layer's queries and keys so far and makes the first selection. */
+  #startSparse(layer: number, n: number): void {
+    const t0 = performance.now();
+    const o = this.options;
+    const s = this.#shape;
+    const D = s.headDim;
+    const G = s.heads / s.kvHeads;
+    const queries = this.#queries[layer]!; // (H, n, D) f32
+    const keysKv = this.#keys[layer]!; // (Hkv, n, D) f32
+    this.#queries[layer] = undefined;
+    this.#keys[layer] = undefined;
+    let keys = keysKv;
+    let qf = queries;
+    try {
+      if (o.layout === 'per-query-head') {
+        // Each query head is factorized with its KV head's keys (stride 0 over the group).
+        keys = Tensor.empty([s.heads, n, D], { dtype: 'f32', device: s.device });
+        copyStrided(keys.view([s.kvHeads, G, n, D]), new Tensor(keysKv.storage, 'f32', [s.kvHeads, G, n, D], [n * D, 0, D, 1], keysKv.offset));
+      } else {
+        // A KV group's queries are stacked: (Hkv, G·n, D) is (H, n, D) viewed with head = j·G + g.
+        qf = queries.view([s.kvHeads, G * n, D]);
+      }
+      const f = factorizeOnDevice(qf, keys, {
+        rank: o.rank,
+        lambda: [o.lambdas[0], o.lambdas[1]],
+        maxIter: o.iterations[0],
+        tol: o.tol[0],
+        seed: o.seed * 1000 + layer,
+      });
+      const aK = Tensor.zeros([this.#hf, s.maxTokens, o.rank], { dtype: 'f32', device: s.device });
+      copyStrided(aK.slice(1, 0, n), f.aK);
+      // Proxy query: the last token's A_Q row (summed over a group's queries).
+      const last = f.aQ.view([this.#hf, this.#gq, n, o.rank]).select(2, n - 1); // (Hf, Gq, r)
+      const qs = this.#groupSum(last);
+      f.aQ.dispose();
+      f.aK.dispose();
+      this.#factors[layer] = {
+        aK,
+        bQ: f.bQ,
+        bK: f.bK,
+        qHat: Tensor.empty([s.heads, o.rank], { dtype: 'f32', device: s.device }),
+        kHat: Tensor.empty([this.#hf, o.rank], { dtype: 'f32', device: s.device }),
+        status: Tensor.zeros([this.#hf], { dtype: 'i32', device: s.device }),
+      };
+      this.#select(layer, qs);
+      qs.dispose();
+    } finally {
+      if (keys !== keysKv) keys.dispose();
+      keysKv.dispose();
+      queries.dispose();
+    }
+    this.#extraPrefillMs += performance.now() - t0;
+  }
+
+  /** (Hf, Gq, r) → (Hf, 1, r): the group's proxy queries summed (sum of scores = score of sum). */
+  #groupSum(x: Tensor): Tensor {
+    const ones = Tensor.from(new Array(this.#gq).fill(1), [1, this.#gq], { device: this.#shape.device });
+    try {
+      // (Hf, 1, Gq) with batch stride 0 — the same row of ones for every factor head.
+      return matmul(new Tensor(ones.storage, 'f32', [this.#hf, 1, this.#gq], [0, this.#gq, 1], ones.offset), x, { outDType: 'f32' });
+    } finally {
+      ones.dispose();
+    }
+  }
+
+  /** top-k of A_K[0:P]·qs among candidates, then the tier manager moves only the misses. */
+  #select(layer: number, qs: Tensor): void {
+    const o = this.options;
+    const f = this.#factors[layer]!;
+    const oldest = this.kv.oldestLitePosition(layer);
+    const P = o.candidateOffByOne ? oldest - 1 : oldest;
+    const scores = matmul(qs, f.aK.slice(1, 0, P), { transB: true, outDType: 'f32' }); // (Hf, 1, P)
+    try {
+      const { values, indices } = topk(scores.view([this.#hf, P]), o.topK, { sorted: 'index', indexDType: 'i32' });
+      values.dispose();
+      this.kv.select(layer, indices);
+      indices.dispose();
+    } finally {
+      scores.dispose();
+    }
+  }
+
+  #decodeStep(layer: number, q: Tensor, k: Tensor, out: Tensor, n: number): void {
+    const o = this.options;
+    const s = this.#shape;
+    const f = this.#factors[layer]!;
+    const view = this.kv.view(layer);
+    const lite = this.kv.lite(layer);
+    const liteHost = Tensor.from(lite.positions, [o.lite], { dtype: 'i32' });
+    this.#litePos.copyFrom(liteHost);
+    liteHost.dispose();
+    lowRankDecodeUpdate({
+      q: q.select(0, 0),
+      k: k.select(0, 0),
+      bQ: f.bQ,
+      bK: f.bK,
+      kOmega: view.k,
+      aK: f.aK,
+      slotMap: this.kv.pool(layer).slotMap,
+      litePos: this.#litePos,
+      position: n - 1,
+      groupSize: s.heads / s.kvHeads,
+      queriesPerHead: this.#gq,
+      lambda1: o.lambdas[2],
+      lambda2: o.lambdas[3],
+      maxIter: o.iterations[1],
+      tol: o.tol[1],
+      qHat: f.qHat,
+      kHat: f.kHat,
+      status: f.status,
+      check: false,
+    });
+    const qs = this.#groupSum(f.qHat.view([this.#hf, this.#gq, o.rank]));
+    this.#select(layer, qs);
+    qs.dispose();
+    attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
+  }
+
+  endStep(step: AttentionStep): void {
+    this.#length = step.start + step.tokens;
+  }
+
+  reset(): void {
+    this.kv.reset();
+    for (const f of this.#factors) if (f) for (const t of Object.values(f)) (t as Tensor).dispose();
+    for (const q of [...this.#queries, ...this.#keys]) q?.dispose();
+    this.#factors.fill(undefined);
+    this.#queries.fill(undefined);
+    this.#keys.fill(undefined);
+    this.#length = 0;
+    this.#extraPrefillMs = 0;
+  }
+
+  stats(): AttentionStats {
+    const kv = this.kv.stats();
+    let factorBytes = 0;
+    for (const f of this.#factors) if (f) for (const t of Object.values(f)) factorBytes += (t as Tensor).byteLength;
+    return {
+      deviceBytes: kv.deviceBytes + (this.#shape.device === 'cuda' ? factorBytes : 0),
+      hostBytes: kv.hostBytes,
+      hits: kv.hits,
+      misses: kv.misses,
+      bytesHostToDevice: kv.bytesHostToDevice,
+      bytesDeviceToHost: kv.bytesDeviceToHost,
+      extraPrefillMs: this.#extraPrefillMs,
+    };
+  }
+
+  dispose(): void {
+    this.reset();
+    this.kv.dispose();
+    this.#litePos.dispose();
+  }
+}
