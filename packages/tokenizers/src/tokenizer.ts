@@ -255,12 +255,17 @@ export class Tokenizer {
  * Throws `TokenizerError` naming the file that is missing or corrupt. Never downloads anything.
  */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
-  const [tokenizerJson, tokenizerConfig, generationConfig, chatTemplateJinja] = await Promise.all([
+  // Read in parallel but report failures in file order, so the error always names the first
+  // missing file (tokenizer.json before tokenizer_config.json) whichever read finishes first.
+  const settled = await Promise.allSettled([
     readJsonObject(dir, TOKENIZER_JSON, false),
     readJsonObject(dir, TOKENIZER_CONFIG, false),
     readJsonObject(dir, GENERATION_CONFIG, true),
-    readText(dir, CHAT_TEMPLATE_JINJA, true),
   ]);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const [tokenizerJson, tokenizerConfig, generationConfig] = settled.map((r) => (r as PromiseFulfilledResult<JsonObject | undefined>).value);
+  const chatTemplateJinja = await readText(dir, CHAT_TEMPLATE_JINJA, true);
   const files: TokenizerFiles = { tokenizerJson: tokenizerJson!, tokenizerConfig: tokenizerConfig! };
   if (generationConfig !== undefined) files.generationConfig = generationConfig;
   if (chatTemplateJinja !== undefined) files.chatTemplateJinja = chatTemplateJinja;

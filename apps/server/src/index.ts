@@ -1,0 +1,2 @@
+// @lrqk/server: An OpenAI-compatible HTTP server on lrqk
+export {};
