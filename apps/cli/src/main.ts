@@ -3,8 +3,13 @@
 // (Node >= 22.18 strips the types) or built as dist/main.js.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from '@commander-js/extra-typings';
+import { chatCommand } from './commands/chat.ts';
 import { demoCommand } from './commands/demo.ts';
+import { evalCommand } from './commands/eval.ts';
+import { generateCommand } from './commands/generate.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { serveCommand } from './commands/serve.ts';
+import { synthCommand } from './commands/synth.ts';
 import { reportError } from './errors.ts';
 
 /** src/main.ts and dist/main.js both sit one level below the package root. */
@@ -18,8 +23,13 @@ const program = new Command('lrqk')
   .version(version(), '-V, --version')
   .showHelpAfterError('(run lrqk --help for usage)')
   .exitOverride()
-  .addCommand(inspectCommand())
-  .addCommand(demoCommand());
+  .addCommand(demoCommand())
+  .addCommand(generateCommand())
+  .addCommand(chatCommand())
+  .addCommand(serveCommand())
+  .addCommand(evalCommand())
+  .addCommand(synthCommand())
+  .addCommand(inspectCommand());
 
 try {
   await program.parseAsync(process.argv);
