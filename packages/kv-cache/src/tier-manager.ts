@@ -1,4 +1,4 @@
-import { copyStrided, fill, indexSelect, slotDiff, type Tensor } from '@lrqk/tensor';
+import { copyStrided, fill, indexSelect, slotDiff, Tensor } from '@lrqk/tensor';
 import { resolveConfig, type KvTierConfig, type ResolvedKvTierConfig } from './config.ts';
 import { HostKvStore } from './host-store.ts';
 import { SlotPool } from './slot-pool.ts';
@@ -14,6 +14,8 @@ interface LayerState {
   litePos: Int32Array;
   /** Next lite slot to write. */
   litePtr: number;
+  /** `litePos` mirrored on the slots' device (L) i32, kept current with fill kernels (no sync). */
+  litePosDevice: Tensor;
   stats: KvLayerStats;
 }
 
@@ -50,13 +52,29 @@ export class KvTierManager {
       for (let l = 0; l < this.config.layers; l++) {
         const store = new HostKvStore(this.config);
         let pool: SlotPool;
+        let litePosDevice: Tensor;
         try {
           pool = new SlotPool(this.config);
         } catch (e) {
           store.dispose();
           throw e;
         }
-        this.#layers.push({ store, pool, length: 0, litePos: new Int32Array(this.config.liteSlots).fill(-1), litePtr: 0, stats: emptyLayerStats() });
+        try {
+          litePosDevice = fill(Tensor.empty([this.config.liteSlots], { dtype: 'i32', device: this.config.device }), -1);
+        } catch (e) {
+          store.dispose();
+          pool.dispose();
+          throw e;
+        }
+        this.#layers.push({
+          store,
+          pool,
+          length: 0,
+          litePos: new Int32Array(this.config.liteSlots).fill(-1),
+          litePtr: 0,
+          litePosDevice,
+          stats: emptyLayerStats(),
+        });
       }
     } catch (e) {
       this.dispose();
@@ -94,6 +112,7 @@ export class KvTierManager {
       s.stats.bytesDeviceToHost += s.store.write(0, k, v);
       this.#writeSlots(s, K, k.slice(1, T - L, T), v.slice(1, T - L, T));
       for (let j = 0; j < L; j++) s.litePos[j] = T - L + j;
+      this.#mirrorLite(s, 0, L);
       s.litePtr = 0;
       s.pool.resetMap('empty');
       s.length = T;
@@ -115,6 +134,7 @@ export class KvTierManager {
       const m = Math.min(T - done, L - s.litePtr);
       this.#writeSlots(s, K + s.litePtr, k.slice(1, done, done + m), v.slice(1, done, done + m));
       for (let j = 0; j < m; j++) s.litePos[s.litePtr + j] = s.length + j;
+      this.#mirrorLite(s, s.litePtr, m);
       s.litePtr += m;
       s.length += m;
       done += m;
@@ -127,6 +147,24 @@ export class KvTierManager {
     for (let g = 0; g < s.pool.replicas; g++) {
       copyStrided(s.pool.half('k', g, slot, n), k);
       copyStrided(s.pool.half('v', g, slot, n), v);
+    }
+  }
+
+  /**
+   * Copies litePos[j0, j0 + m) to the device mirror. A decode step changes one entry: a fill
+   * kernel with the position as a scalar argument, so no host memory is read asynchronously and
+   * nothing synchronises. Prompt-sized runs use one (synchronous) upload.
+   */
+  #mirrorLite(s: LayerState, j0: number, m: number): void {
+    if (m === 1) {
+      fill(s.litePosDevice.slice(0, j0, j0 + 1), s.litePos[j0]!);
+      return;
+    }
+    const host = Tensor.from(s.litePos.subarray(j0, j0 + m), [m], { dtype: 'i32', device: this.config.device });
+    try {
+      copyStrided(s.litePosDevice.slice(0, j0, j0 + m), host);
+    } finally {
+      host.dispose();
     }
   }
 
@@ -191,6 +229,15 @@ export class KvTierManager {
     return { positions: Array.from(s.litePos), next: s.litePtr };
   }
 
+  /**
+   * Positions held by the lite slots of layer `l` as an (L) i32 tensor on the slots' device
+   * (−1 = empty), always current: slot K + j of every head holds position `[j]`. Owned by the
+   * manager; valid until dispose().
+   */
+  litePositions(l: number): Tensor {
+    return this.#layer(l).litePosDevice;
+  }
+
   /** Counters; reads the device miss counters (one small synchronous copy per layer). */
   stats(): KvStats {
     const c = this.config;
@@ -212,6 +259,7 @@ export class KvTierManager {
       s.length = 0;
       s.litePos.fill(-1);
       s.litePtr = 0;
+      fill(s.litePosDevice, -1);
       s.stats = emptyLayerStats();
       fill(s.pool.misses, 0);
     }
@@ -224,6 +272,7 @@ export class KvTierManager {
     for (const s of this.#layers) {
       s.pool.dispose();
       s.store.dispose();
+      s.litePosDevice.dispose();
     }
     this.#layers = [];
   }

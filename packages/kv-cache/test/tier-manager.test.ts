@@ -104,6 +104,8 @@ describe.each(devices)('KvTierManager on $label', ({ device, skip }) => {
             // Oracle 4: every valid slot holds the row of the position it claims.
             const map = m.pool(l).slotMap.toArray();
             const lite = m.lite(l);
+            // The device mirror of the lite map (read by fused decode kernels) is always current.
+            expect(m.litePositions(l).toArray()).toEqual(lite.positions);
             const slots = m.pool(l).slots.toFloat64Array();
             for (let hs = 0; hs < Hs; hs++) {
               const kvh = layout === 'per-query-head' ? Math.floor(hs / G) : hs;

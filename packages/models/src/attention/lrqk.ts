@@ -42,7 +42,8 @@ export class LrqkAttention implements AttentionBackend {
   #keys: (Tensor | undefined)[];
   #length = 0;
   #extraPrefillMs = 0;
-  #litePos: Tensor;
+  /** (1, Gq) f32 ones on the device, for summing a KV group's proxy queries (made once: no sync per step). */
+  readonly #ones: Tensor;
 
   constructor(shape: AttentionShape, options: Partial<LrqkOptions> = {}) {
     this.options = resolveLrqkOptions(options);
@@ -66,7 +67,7 @@ export class LrqkAttention implements AttentionBackend {
     this.#factors = new Array(shape.layers).fill(undefined);
     this.#queries = new Array(shape.layers).fill(undefined);
     this.#keys = new Array(shape.layers).fill(undefined);
-    this.#litePos = Tensor.empty([o.lite], { dtype: 'i32', device: shape.device });
+    this.#ones = Tensor.from(new Array(this.#gq).fill(1), [1, this.#gq], { device: shape.device });
   }
 
   get length(): number {
@@ -188,13 +189,9 @@ export class LrqkAttention implements AttentionBackend {
 
   /** (Hf, Gq, r) → (Hf, 1, r): the group's proxy queries summed (sum of scores = score of sum). */
   #groupSum(x: Tensor): Tensor {
-    const ones = Tensor.from(new Array(this.#gq).fill(1), [1, this.#gq], { device: this.#shape.device });
-    try {
-      // (Hf, 1, Gq) with batch stride 0 — the same row of ones for every factor head.
-      return matmul(new Tensor(ones.storage, 'f32', [this.#hf, 1, this.#gq], [0, this.#gq, 1], ones.offset), x, { outDType: 'f32' });
-    } finally {
-      ones.dispose();
-    }
+    const ones = this.#ones;
+    // (Hf, 1, Gq) with batch stride 0 — the same row of ones for every factor head.
+    return matmul(new Tensor(ones.storage, 'f32', [this.#hf, 1, this.#gq], [0, this.#gq, 1], ones.offset), x, { outDType: 'f32' });
   }
 
   /** top-k of A_K[0:P]·qs among candidates, then the tier manager moves only the misses. */
@@ -219,10 +216,6 @@ export class LrqkAttention implements AttentionBackend {
     const s = this.#shape;
     const f = this.#factors[layer]!;
     const view = this.kv.view(layer);
-    const lite = this.kv.lite(layer);
-    const liteHost = Tensor.from(lite.positions, [o.lite], { dtype: 'i32' });
-    this.#litePos.copyFrom(liteHost);
-    liteHost.dispose();
     lowRankDecodeUpdate({
       q: q.select(0, 0),
       k: k.select(0, 0),
@@ -231,7 +224,7 @@ export class LrqkAttention implements AttentionBackend {
       kOmega: view.k,
       aK: f.aK,
       slotMap: this.kv.pool(layer).slotMap,
-      litePos: this.#litePos,
+      litePos: this.kv.litePositions(layer),
       position: n - 1,
       groupSize: s.heads / s.kvHeads,
       queriesPerHead: this.#gq,
@@ -283,6 +276,6 @@ export class LrqkAttention implements AttentionBackend {
   dispose(): void {
     this.reset();
     this.kv.dispose();
-    this.#litePos.dispose();
+    this.#ones.dispose();
   }
 }
