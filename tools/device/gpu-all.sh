@@ -8,7 +8,7 @@ cd "$root"
 OUT="${OUT:-$root/.device/out}"
 bash tools/device/gpu-suite.sh
 suite_rc=$?
-export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON="$root/.device/lrqk_tensor.node" NO_COLOR=1
+export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node NO_COLOR=1
 [ -e node_modules ] || ln -s /tmp/vt/node_modules node_modules
 rc=$suite_rc
 for pkg in kv-cache lowrank models; do

@@ -24,18 +24,22 @@ say() { printf '%s\n' "$*" | tee -a "$OUT/device.txt"; }
 die() { echo "gpu-suite: $*" >&2; exit 2; }
 : > "$OUT/device.txt"
 
-for f in node.xz lrqk_tensor.node vitest.tar.xz; do
+for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
   [ -s "$dev/$f" ] || die ".device/$f is missing: run 'bash tools/device/pack.sh' first and carry ['.device']"
 done
 
 # Node 24 and the flat node_modules with vitest + commander, into /tmp (fresh each run).
 mkdir -p /tmp/lrqk-bin /tmp/vt
 xz -dc "$dev/node.xz" > /tmp/lrqk-bin/node && chmod +x /tmp/lrqk-bin/node || die "cannot unpack node"
+xz -dc "$dev/lrqk_tensor.node.xz" > /tmp/lrqk-bin/lrqk_tensor.node || die "cannot unpack the addon"
 export PATH="/tmp/lrqk-bin:$PATH"
 rm -rf /tmp/vt/node_modules && tar -xJf "$dev/vitest.tar.xz" -C /tmp/vt || die "cannot unpack vitest"
 # The workspace package the CLI imports: resolved through the symlink, so Node sees its real path
 # (outside node_modules) and strips its types.
-mkdir -p /tmp/vt/node_modules/@lrqk && ln -sfn "$root/packages/tensor" /tmp/vt/node_modules/@lrqk/tensor
+mkdir -p /tmp/vt/node_modules/@lrqk
+for p in "$root"/packages/* "$root"/apps/*; do
+  [ -f "$p/package.json" ] && ln -sfn "$p" "/tmp/vt/node_modules/@lrqk/$(basename "$p")"
+done
 # vitest.config.ts imports 'vitest/config' and tests import 'vitest': resolve them from /tmp/vt.
 linked_node_modules=0
 if [ ! -e node_modules ]; then
@@ -45,7 +49,7 @@ fi
 cleanup() { if [ "$linked_node_modules" = 1 ]; then rm -f "$root/node_modules"; fi; }
 trap cleanup EXIT
 
-export LRQK_TENSOR_ADDON="$dev/lrqk_tensor.node"
+export LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node
 
 # 1. The machine and what the tensor core sees.
 say "== $(date -u +%Y-%m-%dT%H:%M:%SZ) gpu-suite on $(uname -n)"

