@@ -1,0 +1,200 @@
+// One generation from admission to cleanup: wait for a queue slot, create the request's own
+// attention backend (sized for prompt + max tokens), run the engine's decode loop, optionally
+// rescore the output for logprobs, and — whatever happens — dispose every backend and release
+// the slot exactly once. Routes drive it; it knows nothing of HTTP bodies.
+import { ContextLengthError } from '@lrqk/engine';
+import type { FinishReason, GeneratedToken } from '@lrqk/models';
+import type { BackendTracker, TrackedBackend } from './backends.ts';
+import type { ServedEngine } from './engine.ts';
+import { ApiError, badRequest } from './errors.ts';
+import type { RequestScope } from './lifetime.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { GenerationPlan } from './params.ts';
+import { QueueFullError, type RequestQueue } from './queue.ts';
+
+export interface JobDeps {
+  engine: ServedEngine;
+  queue: RequestQueue;
+  backends: BackendTracker;
+  metrics: ServerMetrics;
+}
+
+/** Log-probability of one generated token (OpenAI's shape of a chat logprobs entry). */
+export interface TokenLogProb {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+
+export interface JobResult {
+  text: string;
+  ids: number[];
+  finishReason: FinishReason;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  /** Present when the plan asked for logprobs. */
+  logprobs?: TokenLogProb[];
+}
+
+/**
+ * Checks the token budget and returns the max new tokens to use. `param` names the field blamed
+ * in the 400 (the prompt field when the prompt alone is too long).
+ */
+export function tokenBudget(engine: ServedEngine, promptTokens: number, plan: GenerationPlan, promptParam: string): number {
+  const limit = engine.contextTokens;
+  const maxTokens = plan.maxTokens ?? limit - promptTokens;
+  if (promptTokens + Math.max(maxTokens, 0) > limit || maxTokens < 0 || (plan.maxTokens === null && maxTokens === 0)) {
+    const err = new ContextLengthError(promptTokens, Math.max(plan.maxTokens ?? 0, 0), limit);
+    const message =
+      `This model's maximum context length is ${limit} tokens. However, you requested ${promptTokens + (plan.maxTokens ?? 0)} tokens ` +
+      `(${promptTokens} in the prompt, ${plan.maxTokens ?? 0} for the completion). Please reduce the prompt or the completion length. (${err.message})`;
+    throw badRequest(message, plan.maxTokens === null || promptTokens >= limit ? promptParam : 'max_tokens', 'context_length_exceeded');
+  }
+  return maxTokens;
+}
+
+export class GenerationJob {
+  readonly #deps: JobDeps;
+  readonly #promptIds: readonly number[];
+  readonly #plan: GenerationPlan;
+  readonly #maxTokens: number;
+  readonly #scope: RequestScope;
+  readonly #release: () => void;
+  readonly #queueSeconds: number;
+  readonly #tracked: TrackedBackend[] = [];
+  #closed = false;
+
+  private constructor(deps: JobDeps, promptIds: readonly number[], plan: GenerationPlan, maxTokens: number, scope: RequestScope, release: () => void, queueSeconds: number) {
+    this.#deps = deps;
+    this.#promptIds = promptIds;
+    this.#plan = plan;
+    this.#maxTokens = maxTokens;
+    this.#scope = scope;
+    this.#release = release;
+    this.#queueSeconds = queueSeconds;
+  }
+
+  /**
+   * Waits for a slot and creates the backend. Throws a 429 ApiError when the queue is full (with
+   * Retry-After), a 400 when the attention parameters are refused by the backend, or the scope's
+   * abort reason (RequestEnded) when the request ends while waiting.
+   */
+  static async admit(deps: JobDeps, promptIds: readonly number[], plan: GenerationPlan, maxTokens: number, scope: RequestScope): Promise<GenerationJob> {
+    let release: () => void;
+    try {
+      release = await deps.queue.acquire(scope.signal);
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        deps.metrics.rejected('queue_full');
+        const retryAfter = retryAfterSeconds(deps);
+        throw new ApiError(429, 'rate_limit_error', `${error.message}; retry in ${retryAfter} s`, { code: 'queue_full', headers: { 'Retry-After': String(retryAfter) } });
+      }
+      throw error;
+    }
+    const job = new GenerationJob(deps, promptIds, plan, maxTokens, scope, release, (performance.now() - scope.arrivalMs) / 1000);
+    try {
+      await job.#newBackend(promptIds.length + maxTokens);
+    } catch (error) {
+      job.close();
+      if (error instanceof RangeError) throw badRequest(`attention: ${error.message}`, plan.attention.method === 'lrqk' ? 'lrqk' : 'attention', 'invalid_parameter');
+      throw error;
+    }
+    return job;
+  }
+
+  async #newBackend(tokens: number): Promise<TrackedBackend> {
+    const choice = { ...this.#plan.attention, maxTokens: Math.max(1, tokens) };
+    const tracked = this.#deps.backends.track(await this.#deps.engine.createBackend(choice));
+    this.#tracked.push(tracked);
+    if (this.#closed) {
+      // close() ran while the backend was being created: do not let it outlive the request.
+      tracked.dispose();
+      throw this.#scope.signal.reason ?? new Error('generation closed');
+    }
+    return tracked;
+  }
+
+  /**
+   * Runs the decode loop, yielding tokens; the return value is the whole result. Closes the job
+   * when done (also when the consumer stops early or an error is thrown).
+   */
+  async *run(): AsyncGenerator<GeneratedToken, JobResult, void> {
+    const { engine, metrics } = this.#deps;
+    const plan = this.#plan;
+    try {
+      const gen = engine.generate(this.#promptIds, {
+        backend: this.#tracked[0]!.backend,
+        maxTokens: this.#maxTokens,
+        temperature: plan.temperature,
+        seed: plan.seed,
+        ...(plan.topP !== undefined ? { topP: plan.topP } : {}),
+        ...(plan.topK !== undefined ? { topK: plan.topK } : {}),
+        ...(plan.minP !== undefined ? { minP: plan.minP } : {}),
+        ...(plan.repetitionPenalty !== undefined ? { repetitionPenalty: plan.repetitionPenalty } : {}),
+        stop: plan.stop,
+        signal: this.#scope.signal,
+      });
+      let firstMs: number | null = null;
+      let lastMs = 0;
+      for (;;) {
+        const step = await gen.next();
+        if (step.done) {
+          const r = step.value;
+          const result: JobResult = { text: r.text, ids: r.ids, finishReason: r.finishReason, usage: r.usage };
+          if (plan.logprobs && r.finishReason !== 'abort') result.logprobs = await this.#logprobs(r.ids);
+          const now = performance.now();
+          metrics.finished({
+            finishReason: r.finishReason,
+            promptTokens: r.usage.promptTokens,
+            completionTokens: r.usage.completionTokens,
+            ttftSeconds: firstMs === null ? null : (firstMs - this.#scope.arrivalMs) / 1000,
+            tpotSeconds: firstMs !== null && r.ids.length > 1 ? (lastMs - firstMs) / 1000 / (r.ids.length - 1) : null,
+            e2eSeconds: (now - this.#scope.arrivalMs) / 1000,
+            queueSeconds: this.#queueSeconds,
+          });
+          return result;
+        }
+        lastMs = performance.now();
+        firstMs ??= lastMs;
+        metrics.token();
+        yield step.value;
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Rescores the output with a fresh backend: log p(token | everything before), as generation saw it (decode steps). */
+  async #logprobs(ids: readonly number[]): Promise<TokenLogProb[]> {
+    if (ids.length === 0) return [];
+    const all = [...this.#promptIds, ...ids];
+    const tracked = await this.#newBackend(all.length);
+    try {
+      const lp = this.#deps.engine.tokenLogProbs(all, { backend: tracked.backend, stepwiseFrom: this.#promptIds.length });
+      const tokenizer = this.#deps.engine.tokenizer;
+      return ids.map((id, i) => {
+        const token = tokenizer.decode([id]);
+        return { token, logprob: lp[this.#promptIds.length + i]!, bytes: [...Buffer.from(token, 'utf8')] };
+      });
+    } finally {
+      tracked.dispose();
+    }
+  }
+
+  /** Disposes every backend of the request and releases its slot. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      for (const t of this.#tracked) t.dispose();
+    } finally {
+      this.#release();
+    }
+  }
+}
+
+/** Seconds until a slot is likely free: the queue ahead × mean latency / concurrency, at least 1. */
+function retryAfterSeconds(deps: JobDeps): number {
+  const mean = deps.metrics.meanLatencySeconds() ?? 1;
+  const ahead = deps.queue.waiting + deps.queue.running;
+  return Math.min(600, Math.max(1, Math.ceil((ahead * mean) / deps.queue.maxConcurrent)));
+}
