@@ -61,7 +61,17 @@ export interface ForwardOptions {
   start?: number;
   /** Return logits for every token (perplexity) instead of only the last. */
   allLogits?: boolean;
+  /**
+   * True when this chunk ends the prompt (the last call before single-token decoding; default
+   * true). Chunked prefill passes false for every chunk but the last, so a backend that must see
+   * the whole prompt before committing (LRQK's factorization) can wait for it; passed on as
+   * `AttentionStep.last`.
+   */
+  last?: boolean;
 }
+
+/** AttentionStep plus `last` (see ForwardOptions.last); backends that ignore it are unaffected. */
+export type PrefillStep = AttentionStep & { last?: boolean };
 
 /** (T, N) row-major → (T, heads, D) view of columns [col, col + heads·D). */
 function headsView(t: Tensor, col: number, heads: number, headDim: number): Tensor {
@@ -119,7 +129,7 @@ export class LlamaModel {
     const T = ids.length;
     if (T === 0) throw new Error('forward: empty chunk');
     const start = opts.start ?? backend.length;
-    const step: AttentionStep = { start, tokens: T, decode: T === 1 && start > 0 };
+    const step: PrefillStep = { start, tokens: T, decode: T === 1 && start > 0, last: opts.last ?? true };
     const w = this.weights;
     const dev = this.device;
     const scope = new Scope();

@@ -4,9 +4,9 @@ import type { Tensor } from '@lrqk/tensor';
 import type { AttentionBackend } from '../attention/backend.ts';
 import { chooseToken, SeededRandom, validateSampling, type SamplingParams } from './sampling.ts';
 
-/** What the loop needs of a model. */
+/** What the loop needs of a model: forward with a start position and the prompt's-last-chunk flag. */
 export interface CausalLM {
-  forward(ids: ArrayLike<number>, backend: AttentionBackend, opts?: { start?: number }): Tensor;
+  forward(ids: ArrayLike<number>, backend: AttentionBackend, opts?: { start?: number; last?: boolean }): Tensor;
 }
 
 /** What the loop needs of a tokenizer (for stop strings and streamed text). */
@@ -20,8 +20,65 @@ export interface GenerateOptions extends SamplingParams {
   stopStrings?: readonly string[];
   signal?: AbortSignal;
   decoder?: TextDecoder;
-  /** Called during prefill with tokens done so far (prompt processed in one pass: 0 → n). */
+  /** Called during prefill with prompt tokens done so far (0, then after each chunk). */
   onPrefill?: (done: number, total: number) => void;
+  /**
+   * Prompt tokens per forward call during prefill (default 4096), which bounds activation memory
+   * (the MLP's (T, 2·intermediate) buffer dominates: 4096 tokens of Llama-3.1-8B are 470 MB in bf16)
+   * independently of the prompt's length. Backends that cannot take a prompt in pieces get it whole.
+   */
+  prefillChunkTokens?: number;
+}
+
+/** Default prompt chunk of prefill (tokens). */
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 4096;
+
+/**
+ * Whether a backend accepts a prompt in several forward calls. Full attention and the offload
+ * baseline do (attention over the stored past + the chunk, causal). LRQK factorizes the prompt's
+ * Q/K when its first chunk outgrows its slots, so it gets the prompt whole until it declares
+ * `chunkedPrefill: true` (and then it is told the prompt's last chunk by `AttentionStep.last`).
+ */
+export function acceptsChunkedPrefill(backend: AttentionBackend): boolean {
+  const declared = (backend as { chunkedPrefill?: unknown }).chunkedPrefill;
+  if (typeof declared === 'boolean') return declared;
+  return backend.name === 'full' || backend.name === 'offload';
+}
+
+/**
+ * Runs `promptIds` through `model` in chunks of `chunkTokens` (or whole, for backends that need it)
+ * starting at position 0; returns the last chunk's logits (1, V). The caller disposes them.
+ */
+export async function prefill(
+  model: CausalLM,
+  backend: AttentionBackend,
+  promptIds: readonly number[],
+  opts: { chunkTokens?: number; onChunk?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<Tensor> {
+  const chunkTokens = opts.chunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
+  if (!(Number.isInteger(chunkTokens) && chunkTokens >= 1)) throw new RangeError(`prefillChunkTokens must be a positive integer, got ${chunkTokens}`);
+  const n = promptIds.length;
+  if (n === 0) throw new RangeError('prefill: empty prompt');
+  const chunk = acceptsChunkedPrefill(backend) ? chunkTokens : n;
+  let logits: Tensor | undefined;
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      logits?.dispose();
+      logits = undefined;
+      logits = model.forward(promptIds.slice(start, end), backend, { start, last: end === n });
+      opts.onChunk?.(end, n);
+      if (end < n) {
+        // Between chunks: let progress output and cancellation through.
+        await new Promise<void>((r) => setImmediate(r));
+        opts.signal?.throwIfAborted();
+      }
+    }
+  } catch (e) {
+    logits?.dispose();
+    throw e;
+  }
+  return logits!;
 }
 
 export type FinishReason = 'stop' | 'length' | 'abort';
@@ -62,8 +119,27 @@ export async function* generate(
   let finish: FinishReason = 'length';
   const t0 = performance.now();
   opts.onPrefill?.(0, promptIds.length);
-  let logits = model.forward(promptIds, backend, { start: 0 });
-  opts.onPrefill?.(promptIds.length, promptIds.length);
+  let logits: Tensor;
+  try {
+    logits = await prefill(model, backend, promptIds, {
+      ...(opts.prefillChunkTokens !== undefined ? { chunkTokens: opts.prefillChunkTokens } : {}),
+      ...(opts.onPrefill !== undefined ? { onChunk: opts.onPrefill } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
+  } catch (e) {
+    // Cancelled during prefill: nothing generated.
+    if (opts.signal?.aborted && e === opts.signal.reason) {
+      const t = performance.now() - t0;
+      return {
+        ids: [],
+        text: '',
+        finishReason: 'abort',
+        usage: { promptTokens: promptIds.length, completionTokens: 0, totalTokens: promptIds.length },
+        timing: { prefillMs: t, decodeMs: 0, msPerToken: 0 },
+      };
+    }
+    throw e;
+  }
   const t1 = performance.now();
   try {
     while (out.length < opts.maxTokens) {
