@@ -1,2 +1,14 @@
-// @lrqk/eval: Long-context evaluation for lrqk: RULER-style tasks, perplexity, LongBench scoring, attention fidelity, reports and plots
-export {};
+// @lrqk/eval: long-context evaluation for lrqk: RULER-style tasks, perplexity, LongBench scoring,
+// attention fidelity, reports and plots.
+export { EvalError } from './errors.ts';
+export type { TaskInstance, TokenizerLike, RulerMetric } from './tasks/types.ts';
+export { generateInstance, generateInstances, instanceSeed } from './tasks/generate.ts';
+export type { GenerateOptions } from './tasks/generate.ts';
+export { TASKS, SYNTHETIC_TASK_NAMES, resolveTasks } from './tasks/registry.ts';
+export type { TaskDefinition, QaDatasets } from './tasks/registry.ts';
+export { loadSquad, loadHotpotQa } from './tasks/qa.ts';
+export type { QaDataset, QaQuestion } from './tasks/qa.ts';
+export { TokenCounter, tokenCounter } from './tasks/token-counter.ts';
+export { NOISE_SENTENCES } from './tasks/haystack.ts';
+export { wikitextArticles, wikitextTestText, essayWords, vocabularyWords } from './wikitext.ts';
+export type { WikiArticle } from './wikitext.ts';
