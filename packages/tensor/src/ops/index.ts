@@ -18,3 +18,4 @@ export * from './cholesky-solve.ts';
 export * from './sample-logits.ts';
 export * from './matmul.ts';
 export * from './low-rank-decode-update.ts';
+export * from './group-max.ts';
