@@ -54,7 +54,7 @@ export interface LrqkServer {
   readonly backends: BackendTracker;
   readonly queue: RequestQueue;
   readonly logger: Logger;
-  /** Requests being handled (any route). */
+  /** Requests being handled or whose response is still being written. */
   readonly inFlight: number;
   readonly closing: boolean;
   /** Starts listening; resolves with the bound address. */
@@ -71,7 +71,11 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
   const metrics = new ServerMetrics(queue, backends, { model: modelName });
   const shutdown = new AbortController();
   const timeoutMs = options.requestTimeoutMs ?? 600_000;
+  // Handlers running (hono level; also counts app.request() calls) and HTTP responses not yet
+  // finished on their socket (a streamed response outlives its handler; a JSON one is written
+  // just after it). Shutdown waits for both.
   let inFlight = 0;
+  let openResponses = 0;
   let closing = false;
   let idle: (() => void) | null = null;
   let httpServer: Server | null = null;
@@ -92,7 +96,8 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
       const endpoint = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
       metrics.http(endpoint, c.res.status);
       logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
-      if (--inFlight === 0 && idle) idle();
+      inFlight--;
+      maybeIdle();
     }
   });
   app.onError((error, c) => {
@@ -123,10 +128,14 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
     }),
   );
 
-  /** Resolves when no request is in flight, or after `ms`. */
+  function maybeIdle(): void {
+    if (inFlight === 0 && openResponses === 0) idle?.();
+  }
+
+  /** Resolves when no request is in flight and every response is written, or after `ms`. */
   const drained = (ms: number) =>
     new Promise<void>((resolve) => {
-      if (inFlight === 0) return resolve();
+      if (inFlight === 0 && openResponses === 0) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
@@ -141,8 +150,8 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
     const stopped = new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
     httpServer?.closeIdleConnections();
     await drained(graceMs);
-    if (inFlight > 0) {
-      logger.info({ inFlight }, 'grace period over: cancelling in-flight requests');
+    if (inFlight > 0 || openResponses > 0) {
+      logger.info({ inFlight, openResponses }, 'grace period over: cancelling in-flight requests');
       shutdown.abort();
       // Cancelled generations stop after their current token; give them a moment to answer.
       await drained(5_000);
@@ -159,7 +168,7 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
     queue,
     logger,
     get inFlight() {
-      return inFlight;
+      return Math.max(inFlight, openResponses);
     },
     get closing() {
       return closing;
@@ -175,6 +184,13 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
           resolve({ host: info.address, port: info.port, url });
         }) as Server;
         server.once('error', reject);
+        server.on('request', (_req, res) => {
+          openResponses++;
+          res.once('close', () => {
+            openResponses--;
+            maybeIdle();
+          });
+        });
         httpServer = server;
       });
     },

@@ -1,0 +1,117 @@
+// Cancellation and shutdown: a client that goes away (streaming, non-streaming, or while queued)
+// stops its generation and frees its cache; close({ graceMs }) lets in-flight requests finish
+// within the grace period and cancels them after it (error event / 503), then refuses connections.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXT_TOKENS, MODEL, eventually, metricValue, openFixture, post, start, type Fixture, type Running } from './helpers.ts';
+
+let fx: Fixture;
+const servers: Running[] = [];
+
+beforeAll(async () => {
+  fx = await openFixture();
+});
+afterAll(async () => {
+  for (const s of servers) await s.server.close({ graceMs: 500 });
+  await fx?.dispose();
+});
+
+async function server(options: Parameters<typeof start>[1] = {}): Promise<Running> {
+  const s = await start(fx.engine, options);
+  servers.push(s);
+  return s;
+}
+
+/** Long enough that it is still running when the test acts on it (a few hundred tokens). */
+const LONG = { model: MODEL, prompt: 'a long story', max_tokens: CONTEXT_TOKENS - 16, temperature: 0 };
+
+async function metrics(s: Running): Promise<string> {
+  return (await fetch(`${s.url}/metrics`)).text();
+}
+
+describe('client disconnects', () => {
+  it('a streaming client that aborts stops the generation and frees its cache', async () => {
+    const s = await server();
+    const stream = await s.client.completions.create({ ...LONG, stream: true });
+    let chunks = 0;
+    for await (const _ of stream) {
+      if (++chunks === 3) break; // leaving the loop aborts the HTTP request
+    }
+    await eventually(() => s.server.backends.totals().live === 0 && s.server.queue.running === 0, 5_000, 'cache freed');
+    const m = await metrics(s);
+    expect(metricValue(m, 'lrqk:request_success_total', 'finished_reason="abort"')).toBe(1);
+    // Stopped early: far fewer tokens than asked for were generated.
+    expect(metricValue(m, 'lrqk:generation_tokens_total')).toBeLessThan(LONG.max_tokens / 2);
+  });
+
+  it('a non-streaming client that disconnects stops the generation and frees its cache', async () => {
+    const s = await server();
+    const controller = new AbortController();
+    const aborted = fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify(LONG), signal: controller.signal }).catch((e: unknown) => e);
+    await eventually(() => s.server.queue.running === 1, 5_000, 'request running');
+    await new Promise((r) => setTimeout(r, 50)); // a few tokens in
+    controller.abort();
+    expect(await aborted).toBeInstanceOf(Error);
+    await eventually(() => s.server.backends.totals().live === 0 && s.server.queue.running === 0, 5_000, 'cache freed');
+    const m = await metrics(s);
+    expect(metricValue(m, 'lrqk:request_success_total', 'finished_reason="abort"')).toBe(1);
+    expect(metricValue(m, 'lrqk:generation_tokens_total')).toBeLessThan(LONG.max_tokens / 2);
+    // The server goes on serving.
+    expect((await post(s.url, '/v1/completions', { model: MODEL, prompt: 'next', max_tokens: 2 })).status).toBe(200);
+  });
+
+  it('a queued client that disconnects leaves the queue without taking a slot', async () => {
+    const s = await server({ maxConcurrent: 1, maxQueue: 4 });
+    const running = s.client.completions.create({ ...LONG, max_tokens: 60 });
+    await eventually(() => s.server.queue.running === 1, 5_000, 'first request running');
+    const controller = new AbortController();
+    const queued = s.client.completions.create({ model: MODEL, prompt: 'queued', max_tokens: 2 }, { signal: controller.signal }).catch((e: unknown) => e);
+    await eventually(() => s.server.queue.waiting === 1, 5_000, 'second request queued');
+    controller.abort();
+    expect(await queued).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await eventually(() => s.server.queue.waiting === 0, 5_000, 'queue emptied');
+    expect(s.server.backends.totals().created).toBe(1); // the aborted one never got a backend
+    expect((await running).choices[0]!.finish_reason).toBe('length');
+    await eventually(() => s.server.backends.totals().live === 0, 5_000, 'cache freed');
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('in-flight requests finish within the grace period; then connections are refused', async () => {
+    const s = await start(fx.engine);
+    const inFlight = s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'finish me' }], max_tokens: 30, temperature: 0 });
+    await eventually(() => s.server.queue.running === 1, 5_000, 'request running');
+    await s.server.close({ graceMs: 20_000 });
+    const r = await inFlight;
+    expect(r.choices[0]!.finish_reason).toBe('length');
+    expect(r.usage!.completion_tokens).toBe(30);
+    expect(s.server.backends.totals().live).toBe(0);
+    await expect(fetch(`${s.url}/health`)).rejects.toThrow();
+  });
+
+  it('after the grace period, streams get an error event, JSON requests a 503, and close() resolves', async () => {
+    const s = await start(fx.engine, { maxConcurrent: 2 });
+    const stream = await s.client.completions.create({ ...LONG, stream: true });
+    const json = post(s.url, '/v1/completions', LONG);
+    const it = stream[Symbol.asyncIterator]();
+    await it.next(); // the stream is producing tokens
+    await eventually(() => s.server.queue.running === 2, 5_000, 'both running');
+    const t0 = performance.now();
+    await s.server.close({ graceMs: 50 });
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const error = await (async () => {
+      try {
+        for (;;) if ((await it.next()).done) return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as OpenAI.APIError).code).toBe('server_shutting_down');
+    const res = await json;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'server_shutting_down' } });
+    expect(s.server.backends.totals().live).toBe(0);
+    expect(s.server.inFlight).toBe(0);
+  });
+});
