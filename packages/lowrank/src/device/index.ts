@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { factorizeOnDevice, type DeviceFactorizeOptions, type DeviceFactors, type DeviceInit } from './prefill.ts';
+export { ProxySelector, type GroupScore, type ProxySelectorOptions } from './select.ts';

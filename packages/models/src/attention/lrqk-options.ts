@@ -1,4 +1,5 @@
 import type { KvLayout } from '@lrqk/kv-cache';
+import type { GroupScore } from '@lrqk/lowrank/device';
 
 /** LRQK hyperparameters (defaults follow the paper: r=32, k=2048, L=64, 2 iterations, tol 1e-2). */
 export interface LrqkOptions {
@@ -11,8 +12,11 @@ export interface LrqkOptions {
   /** λ_Q, λ_K, λ1, λ2. */
   lambdas: [number, number, number, number];
   layout: KvLayout;
-  /** How a KV group's proxy scores are combined in the shared layout (sum = one GEMV). */
-  groupScore: 'sum';
+  /**
+   * How a KV group's proxy scores are combined in the shared layout: `max` (default) keeps a key
+   * that one query head needs; `sum` (one GEMV) lets the other heads' scores cancel it.
+   */
+  groupScore: GroupScore;
   seed: number;
   /** Reference compatibility: exclude position p−L from candidates (spec G.3). */
   candidateOffByOne: boolean;
@@ -26,7 +30,7 @@ export const defaultLrqkOptions: LrqkOptions = {
   tol: [1e-2, 1e-2],
   lambdas: [1, 1, 1, 1],
   layout: 'per-kv-head',
-  groupScore: 'sum',
+  groupScore: 'max',
   seed: 0,
   candidateOffByOne: false,
 };
@@ -36,6 +40,8 @@ export function resolveLrqkOptions(o: Partial<LrqkOptions> = {}): LrqkOptions {
   for (const [name, v] of [['rank', r.rank], ['topK', r.topK], ['lite', r.lite]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`lrqk: ${name} must be a positive integer, got ${v}`);
   }
+  if (r.groupScore !== 'max' && r.groupScore !== 'sum') throw new RangeError(`lrqk: groupScore must be 'max' or 'sum', got '${String(r.groupScore)}'`);
+  if (r.layout !== 'per-query-head' && r.layout !== 'per-kv-head') throw new RangeError(`lrqk: layout must be 'per-query-head' or 'per-kv-head', got '${String(r.layout)}'`);
   if (r.rank > 64) throw new RangeError(`lrqk: rank ≤ 64 supported, got ${r.rank}`);
   return r;
 }

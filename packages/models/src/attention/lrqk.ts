@@ -7,15 +7,15 @@
 // While the sequence fits in K + L slots, attention is dense and exact; the factorization runs
 // when it first outgrows them (using every query seen so far).
 import { KvTierManager } from '@lrqk/kv-cache';
-import { factorizeOnDevice } from '@lrqk/lowrank/device';
+import { factorizeOnDevice, ProxySelector } from '@lrqk/lowrank/device';
 import {
   attentionDecode,
   attentionPrefill,
   copyStrided,
+  fill,
   lowRankDecodeUpdate,
-  matmul,
+  synchronize,
   Tensor,
-  topk,
 } from '@lrqk/tensor';
 import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep } from './backend.ts';
 import { resolveLrqkOptions, type LrqkOptions } from './lrqk-options.ts';
@@ -42,8 +42,8 @@ export class LrqkAttention implements AttentionBackend {
   #keys: (Tensor | undefined)[];
   #length = 0;
   #extraPrefillMs = 0;
-  /** (1, Gq) f32 ones on the device, for summing a KV group's proxy queries (made once: no sync per step). */
-  readonly #ones: Tensor;
+  /** Proxy scores → top-k, combining a KV group's queries in the shared layout (no sync per step). */
+  readonly #selector: ProxySelector;
 
   constructor(shape: AttentionShape, options: Partial<LrqkOptions> = {}) {
     this.options = resolveLrqkOptions(options);
@@ -67,7 +67,7 @@ export class LrqkAttention implements AttentionBackend {
     this.#factors = new Array(shape.layers).fill(undefined);
     this.#queries = new Array(shape.layers).fill(undefined);
     this.#keys = new Array(shape.layers).fill(undefined);
-    this.#ones = Tensor.from(new Array(this.#gq).fill(1), [1, this.#gq], { device: shape.device });
+    this.#selector = new ProxySelector({ heads: this.#hf, queriesPerHead: this.#gq, topK: o.topK, groupScore: o.groupScore, device: shape.device });
   }
 
   get length(): number {
@@ -162,12 +162,11 @@ export class LrqkAttention implements AttentionBackend {
         tol: o.tol[0],
         seed: o.seed * 1000 + layer,
       });
-      const aK = Tensor.zeros([this.#hf, s.maxTokens, o.rank], { dtype: 'f32', device: s.device });
+      // Zero-filled on the device (a host array of Hf·maxTokens·r floats would be built and copied otherwise).
+      const aK = fill(Tensor.empty([this.#hf, s.maxTokens, o.rank], { dtype: 'f32', device: s.device }), 0);
       copyStrided(aK.slice(1, 0, n), f.aK);
-      // Proxy query: the last token's A_Q row (summed over a group's queries).
+      // Proxy queries: the last token's A_Q rows (Gq per factor head), selected before A_Q goes.
       const last = f.aQ.view([this.#hf, this.#gq, n, o.rank]).select(2, n - 1); // (Hf, Gq, r)
-      const qs = this.#groupSum(last);
-      f.aQ.dispose();
       f.aK.dispose();
       this.#factors[layer] = {
         aK,
@@ -177,37 +176,32 @@ export class LrqkAttention implements AttentionBackend {
         kHat: Tensor.empty([this.#hf, o.rank], { dtype: 'f32', device: s.device }),
         status: Tensor.zeros([this.#hf], { dtype: 'i32', device: s.device }),
       };
-      this.#select(layer, qs);
-      qs.dispose();
+      try {
+        this.#select(layer, last);
+      } finally {
+        f.aQ.dispose();
+      }
     } finally {
       if (keys !== keysKv) keys.dispose();
       keysKv.dispose();
       queries.dispose();
     }
+    // Once per layer at prefill: wait for the device so the factorization share is measured, not queued.
+    if (s.device === 'cuda') synchronize();
     this.#extraPrefillMs += performance.now() - t0;
   }
 
-  /** (Hf, Gq, r) → (Hf, 1, r): the group's proxy queries summed (sum of scores = score of sum). */
-  #groupSum(x: Tensor): Tensor {
-    const ones = this.#ones;
-    // (Hf, 1, Gq) with batch stride 0 — the same row of ones for every factor head.
-    return matmul(new Tensor(ones.storage, 'f32', [this.#hf, 1, this.#gq], [0, this.#gq, 1], ones.offset), x, { outDType: 'f32' });
-  }
-
-  /** top-k of A_K[0:P]·qs among candidates, then the tier manager moves only the misses. */
-  #select(layer: number, qs: Tensor): void {
+  /** top-k of A_K[0:P)·q̂ among the candidates, then the tier manager moves only the misses. */
+  #select(layer: number, queries: Tensor): void {
     const o = this.options;
     const f = this.#factors[layer]!;
     const oldest = this.kv.oldestLitePosition(layer);
     const P = o.candidateOffByOne ? oldest - 1 : oldest;
-    const scores = matmul(qs, f.aK.slice(1, 0, P), { transB: true, outDType: 'f32' }); // (Hf, 1, P)
+    const indices = this.#selector.select(queries, f.aK, P);
     try {
-      const { values, indices } = topk(scores.view([this.#hf, P]), o.topK, { sorted: 'index', indexDType: 'i32' });
-      values.dispose();
       this.kv.select(layer, indices);
-      indices.dispose();
     } finally {
-      scores.dispose();
+      indices.dispose();
     }
   }
 
@@ -237,9 +231,7 @@ export class LrqkAttention implements AttentionBackend {
       status: f.status,
       check: false,
     });
-    const qs = this.#groupSum(f.qHat.view([this.#hf, this.#gq, o.rank]));
-    this.#select(layer, qs);
-    qs.dispose();
+    this.#select(layer, f.qHat.view([this.#hf, this.#gq, o.rank]));
     attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
   }
 
@@ -276,6 +268,6 @@ export class LrqkAttention implements AttentionBackend {
   dispose(): void {
     this.reset();
     this.kv.dispose();
-    this.#ones.dispose();
+    this.#selector.dispose();
   }
 }
