@@ -12,3 +12,25 @@ export { TokenCounter, tokenCounter } from './tasks/token-counter.ts';
 export { NOISE_SENTENCES } from './tasks/haystack.ts';
 export { wikitextArticles, wikitextTestText, essayWords, vocabularyWords } from './wikitext.ts';
 export type { WikiArticle } from './wikitext.ts';
+export { postprocessPrediction, stringMatchAll, stringMatchPart, scoreRuler } from './score/ruler.ts';
+export {
+  normalizeAnswer,
+  normalizeZhAnswer,
+  tokenF1,
+  qaF1Score,
+  qaF1ZhScore,
+  segmentZh,
+  rougeScore,
+  rougeZhScore,
+  classificationScore,
+  retrievalScore,
+  retrievalZhScore,
+  countScore,
+  codeSimScore,
+  metricScore,
+  scoreLongBench,
+  LONGBENCH_METRICS,
+} from './score/longbench.ts';
+export type { LongBenchMetric } from './score/longbench.ts';
+export { rougeL } from './score/rouge.ts';
+export { sequenceMatcherRatio, fuzzRatio, roundHalfEven } from './score/sequence-matcher.ts';
