@@ -10,7 +10,7 @@ import { ApiError, badRequest } from './errors.ts';
 import type { RequestScope } from './lifetime.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { GenerationPlan } from './params.ts';
-import { QueueFullError, type RequestQueue } from './queue.ts';
+import type { RequestQueue } from './queue.ts';
 
 export interface JobDeps {
   engine: ServedEngine;
@@ -74,22 +74,27 @@ export class GenerationJob {
   }
 
   /**
-   * Waits for a slot and creates the backend. Throws a 429 ApiError when the queue is full (with
-   * Retry-After), a 400 when the attention parameters are refused by the backend, or the scope's
-   * abort reason (RequestEnded) when the request ends while waiting.
+   * Takes a queue slot for the request, or throws a 429 ApiError (with Retry-After) at once when
+   * the queue is full. The returned promise resolves with the slot's release function when the
+   * request's turn comes, or rejects with the scope's RequestEnded when it ends while waiting.
    */
-  static async admit(deps: JobDeps, promptIds: readonly number[], plan: GenerationPlan, maxTokens: number, scope: RequestScope): Promise<GenerationJob> {
-    let release: () => void;
-    try {
-      release = await deps.queue.acquire(scope.signal);
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        deps.metrics.rejected('queue_full');
-        const retryAfter = retryAfterSeconds(deps);
-        throw new ApiError(429, 'rate_limit_error', `${error.message}; retry in ${retryAfter} s`, { code: 'queue_full', headers: { 'Retry-After': String(retryAfter) } });
-      }
-      throw error;
+  static enqueue(deps: JobDeps, scope: RequestScope): Promise<() => void> {
+    if (!deps.queue.hasRoom) {
+      deps.metrics.rejected('queue_full');
+      const retryAfter = retryAfterSeconds(deps);
+      const message = `the server is busy: ${deps.queue.running} running, ${deps.queue.waiting} waiting (queue limit ${deps.queue.maxQueue}); retry in ${retryAfter} s`;
+      throw new ApiError(429, 'rate_limit_error', message, { code: 'queue_full', headers: { 'Retry-After': String(retryAfter) } });
     }
+    return deps.queue.acquire(scope.signal);
+  }
+
+  /**
+   * Waits for the slot of `enqueue` and creates the request's backend. Throws a 400 when the
+   * backend refuses the attention parameters, or the scope's RequestEnded when the request ends
+   * while waiting (the slot, if it came, is released).
+   */
+  static async start(deps: JobDeps, slot: Promise<() => void>, promptIds: readonly number[], plan: GenerationPlan, maxTokens: number, scope: RequestScope): Promise<GenerationJob> {
+    const release = await slot;
     const job = new GenerationJob(deps, promptIds, plan, maxTokens, scope, release, (performance.now() - scope.arrivalMs) / 1000);
     try {
       await job.#newBackend(promptIds.length + maxTokens);

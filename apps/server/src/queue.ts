@@ -39,6 +39,11 @@ export class RequestQueue {
     return this.#waiting.length;
   }
 
+  /** Whether `acquire` would be accepted now (a free slot or room in the queue). */
+  get hasRoom(): boolean {
+    return this.#running < this.maxConcurrent || this.#waiting.length < this.maxQueue;
+  }
+
   /**
    * Waits for a slot and resolves with its release function (call it exactly once; extra calls are
    * ignored). Rejects with QueueFullError when the queue is full, or with `signal.reason` when the

@@ -2,7 +2,7 @@
 // malformed JSON / wrong types / unsupported parameters / context overflow, 404 for unknown
 // models and routes, 413 for huge bodies, 429 with Retry-After when the queue is full, 504 on the
 // per-request timeout — and after each, the server still answers and no KV cache is left alive.
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_TOKENS, MODEL, eventually, openFixture, post, start, type Fixture, type Running } from './helpers.ts';
 
@@ -30,13 +30,13 @@ async function stillHealthy(s: Running): Promise<void> {
   await eventually(() => s.server.backends.totals().live === 0 && s.server.queue.running === 0, 5_000, 'caches freed');
 }
 
-async function expectApiError(p: Promise<unknown>, status: number, code: string, param?: string | null): Promise<OpenAI.APIError> {
+async function expectApiError(p: Promise<unknown>, status: number, code: string, param?: string | null): Promise<APIError> {
   const error = await p.then(
     () => null,
     (e: unknown) => e,
   );
-  expect(error, 'the call should have failed').toBeInstanceOf(OpenAI.APIError);
-  const e = error as OpenAI.APIError;
+  expect(error, 'the call should have failed').toBeInstanceOf(APIError);
+  const e = error as APIError;
   expect(e.status).toBe(status);
   expect(e.code).toBe(code);
   if (param !== undefined) expect(e.param).toBe(param);
@@ -155,6 +155,30 @@ describe('bad requests', () => {
     expect(ok.usage!.total_tokens).toBeLessThanOrEqual(CONTEXT_TOKENS);
   });
 
+  it('odd and hostile inputs get a 4xx, never a crash', async () => {
+    const deep = `{"model":"${MODEL}","prompt":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const cases: Array<[string, string, RequestInit]> = [
+      ['deeply nested JSON', '/v1/completions', { method: 'POST', body: deep }],
+      ['invalid UTF-8', '/v1/completions', { method: 'POST', body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }],
+      ['NUL bytes', '/v1/completions', { method: 'POST', body: `{"model":"${MODEL}","prompt":"\u0000","max_tokens":1e400}` }],
+      ['huge max_tokens', '/v1/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: 1e20 }) }],
+      ['unsafe seed', '/v1/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, prompt: 'x', seed: 2 ** 60 }) }],
+      ['negative token id', '/v1/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, prompt: [-1] }) }],
+      ['empty token list', '/v1/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, prompt: [] }) }],
+      ['empty stop string', '/v1/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, prompt: 'x', stop: [''] }) }],
+      ['GET on a POST route', '/v1/completions', { method: 'GET' }],
+      ['no body', '/v1/chat/completions', { method: 'POST' }],
+      ['form body', '/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'model=x&messages=y' }],
+    ];
+    for (const [what, path, init] of cases) {
+      const res = await fetch(`${s.url}${path}`, init);
+      expect(res.status, what).toBeGreaterThanOrEqual(400);
+      expect(res.status, what).toBeLessThan(500);
+      const json = (await res.json()) as { error: { message: string; type: string } };
+      expect(typeof json.error.message, what).toBe('string');
+    }
+  });
+
   it('huge bodies → 413, announced or streamed', async () => {
     const huge = JSON.stringify({ model: MODEL, prompt: 'x'.repeat(200 * 1024) });
     const res = await post(s.url, '/v1/completions', huge);
@@ -216,8 +240,8 @@ describe('queue and timeouts', () => {
       }
       return null;
     })();
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as OpenAI.APIError).code).toBe('request_timeout');
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).code).toBe('request_timeout');
     await eventually(() => s.server.backends.totals().live === 0, 5_000, 'cache freed after streamed timeout');
     // A short request still fits in the same server.
     await stillHealthy(s);

@@ -1,7 +1,7 @@
 // Cancellation and shutdown: a client that goes away (streaming, non-streaming, or while queued)
 // stops its generation and frees its cache; close({ graceMs }) lets in-flight requests finish
 // within the grace period and cancels them after it (error event / 503), then refuses connections.
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_TOKENS, MODEL, eventually, metricValue, openFixture, post, start, type Fixture, type Running } from './helpers.ts';
 
@@ -76,6 +76,37 @@ describe('client disconnects', () => {
   });
 });
 
+describe('streaming while queued', () => {
+  it('a queued stream gets its headers at once, then its tokens when its turn comes', async () => {
+    const s = await server({ maxConcurrent: 1, maxQueue: 2, keepAliveMs: 20 });
+    const first = s.client.completions.create({ ...LONG, max_tokens: 40 });
+    await eventually(() => s.server.queue.running === 1, 5_000, 'first request running');
+    const res = await post(s.url, '/v1/completions', { model: MODEL, prompt: 'waiting', max_tokens: 3, temperature: 0, stream: true });
+    expect(res.status).toBe(200);
+    expect(s.server.queue.waiting).toBe(1); // headers came while still queued
+    const text = await res.text();
+    expect(text.startsWith(': queued')).toBe(true);
+    expect(text).toContain(': keep-alive'); // comments flowed while it waited (every 20 ms here)
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    await first;
+    await eventually(() => s.server.backends.totals().live === 0, 5_000, 'caches freed');
+  });
+
+  it('a queued stream whose client leaves frees its place', async () => {
+    const s = await server({ maxConcurrent: 1, maxQueue: 2 });
+    const first = s.client.completions.create({ ...LONG, max_tokens: 40 });
+    await eventually(() => s.server.queue.running === 1, 5_000, 'first request running');
+    const controller = new AbortController();
+    const res = await fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL, prompt: 'leaving', max_tokens: 3, stream: true }), signal: controller.signal });
+    expect(s.server.queue.waiting).toBe(1);
+    controller.abort();
+    await res.text().catch(() => '');
+    await eventually(() => s.server.queue.waiting === 0, 5_000, 'queue emptied');
+    await first;
+    expect(s.server.backends.totals().created).toBe(1);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('in-flight requests finish within the grace period; then connections are refused', async () => {
     const s = await start(fx.engine);
@@ -106,8 +137,8 @@ describe('graceful shutdown', () => {
         return e;
       }
     })();
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as OpenAI.APIError).code).toBe('server_shutting_down');
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).code).toBe('server_shutting_down');
     const res = await json;
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: 'server_shutting_down' } });

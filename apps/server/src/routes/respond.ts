@@ -1,25 +1,31 @@
-// Runs an admitted generation and answers: one JSON object, or server-sent events (one chunk per
+// Runs a queued generation and answers: one JSON object, or server-sent events (one chunk per
 // piece of text, a final chunk with the finish reason, an optional usage chunk, then `[DONE]`).
-// A client that disconnects ends the request's scope, which stops the decode loop after the
-// current token; the job then disposes its backend. Timeouts and shutdown become an error object
-// (before streaming) or an error event (during streaming).
+// A streamed response starts at once — its headers go out and keep-alive comments flow while the
+// request waits for its slot — so clients' header timeouts do not fire on a long queue. A client
+// that disconnects ends the request's scope, which takes it out of the queue or stops the decode
+// loop after the current token; the job then disposes its backend. Timeouts and shutdown become
+// an error object (JSON) or an error event (stream).
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { Logger } from 'pino';
 import { toApiError, type ApiError } from '../errors.ts';
-import type { GenerationJob, JobResult } from '../generation.ts';
+import { GenerationJob, type JobDeps, type JobResult } from '../generation.ts';
 import { errorResponse } from '../http.ts';
-import { endedError, type RequestScope } from '../lifetime.ts';
+import { endedError, RequestEnded, type RequestScope } from '../lifetime.ts';
 import type { GenerationPlan } from '../params.ts';
 import { chatChunk, chatObject, completionChunk, completionObject, finishReason, usageChunk, type ResponseIdentity } from '../responses.ts';
 
 export type Endpoint = 'completions' | 'chat';
 
 export interface RespondContext {
+  deps: JobDeps;
   endpoint: Endpoint;
   identity: ResponseIdentity;
+  promptIds: readonly number[];
   plan: GenerationPlan;
-  job: GenerationJob;
+  maxTokens: number;
+  /** From GenerationJob.enqueue. */
+  slot: Promise<() => void>;
   scope: RequestScope;
   timeoutMs: number;
   keepAliveMs: number;
@@ -30,16 +36,32 @@ export async function respond(c: Context, r: RespondContext): Promise<Response> 
   return r.plan.stream ? respondStream(c, r) : respondJson(c, r);
 }
 
+function startJob(r: RespondContext): Promise<GenerationJob> {
+  return GenerationJob.start(r.deps, r.slot, r.promptIds, r.plan, r.maxTokens, r.scope);
+}
+
+/** The error to report for a request cut short (null when the client is gone: nobody listens). */
+function endedReport(r: RespondContext): ApiError | null {
+  const reason = r.scope.reason;
+  if (reason === null) return null;
+  r.deps.metrics.rejected(reason);
+  return reason === 'client_gone' ? null : endedError(reason, r.timeoutMs);
+}
+
 async function respondJson(c: Context, r: RespondContext): Promise<Response> {
+  let job: GenerationJob | undefined;
   try {
-    const it = r.job.run();
+    job = await startJob(r);
+    const it = job.run();
     let step = await it.next();
     while (!step.done) step = await it.next();
-    const reason = r.scope.reason;
-    if (reason !== null) return errorResponse(c, endedError(reason, r.timeoutMs));
+    if (r.scope.reason !== null) return errorResponse(c, endedReport(r) ?? endedError('client_gone', r.timeoutMs));
     return c.json(r.endpoint === 'chat' ? chatObject(r.identity, step.value) : completionObject(r.identity, step.value));
+  } catch (error) {
+    if (error instanceof RequestEnded) return errorResponse(c, endedReport(r) ?? endedError(error.reason, r.timeoutMs));
+    throw error;
   } finally {
-    r.job.close();
+    job?.close();
     r.scope.dispose();
   }
 }
@@ -49,32 +71,37 @@ function respondStream(c: Context, r: RespondContext): Response {
     stream.onAbort(() => r.scope.end('client_gone'));
     // Comments keep proxies and clients from timing out while nothing else is sent (queue, prefill).
     const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), r.keepAliveMs);
+    let job: GenerationJob | undefined;
     try {
-      const result = await streamTokens(stream, r);
-      const reason = r.scope.reason;
-      if (reason === 'client_gone' || stream.aborted) return;
-      if (reason !== null) {
-        await sendError(stream, endedError(reason, r.timeoutMs));
-        return;
-      }
+      await stream.write(': queued\n\n');
+      job = await startJob(r);
+      const result = await streamTokens(stream, job, r);
+      const ended = endedReport(r);
+      if (ended !== null) await sendError(stream, ended);
+      if (r.scope.reason !== null || stream.aborted) return;
       await sendJson(stream, r.endpoint === 'chat' ? chatChunk(r.identity, {}, finishReason(result)) : completionChunk(r.identity, '', finishReason(result)));
       if (r.plan.includeUsage) await sendJson(stream, usageChunk(r.identity, r.endpoint === 'chat' ? 'chat.completion.chunk' : 'text_completion', result));
       await stream.writeSSE({ data: '[DONE]' });
     } catch (error) {
+      if (error instanceof RequestEnded) {
+        const ended = endedReport(r);
+        if (ended !== null && !stream.aborted) await sendError(stream, ended);
+        return;
+      }
       const apiError = toApiError(error);
       if (apiError.status >= 500) r.logger.error({ err: error }, 'generation failed while streaming');
       if (!stream.aborted) await sendError(stream, apiError);
     } finally {
       clearInterval(keepAlive);
-      r.job.close();
+      job?.close();
       r.scope.dispose();
     }
   });
 }
 
-async function streamTokens(stream: SSEStreamingApi, r: RespondContext): Promise<JobResult> {
+async function streamTokens(stream: SSEStreamingApi, job: GenerationJob, r: RespondContext): Promise<JobResult> {
   if (r.endpoint === 'chat') await sendJson(stream, chatChunk(r.identity, { role: 'assistant', content: '' }, null));
-  const it = r.job.run();
+  const it = job.run();
   for (;;) {
     const step = await it.next();
     if (step.done) return step.value;

@@ -1,12 +1,13 @@
 // /v1/models, /v1/completions and /v1/chat/completions: parse and validate, tokenize, check the
 // context, admit into the queue, then respond (JSON or SSE).
 import type { ChatMessage } from '@lrqk/engine';
+import { resolveLrqkOptions } from '@lrqk/models';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { ApiError, badRequest } from '../errors.ts';
 import { GenerationJob, tokenBudget, type JobDeps } from '../generation.ts';
 import { errorResponse, readBody } from '../http.ts';
-import { endedError, RequestEnded, RequestScope } from '../lifetime.ts';
+import { RequestScope } from '../lifetime.ts';
 import { chatPlan, completionPlan, type GenerationPlan, type PlanDefaults } from '../params.ts';
 import { newIdentity } from '../responses.ts';
 import { chatRequestSchema, completionRequestSchema, type ChatRequest, type CompletionRequest } from '../schemas.ts';
@@ -61,22 +62,23 @@ export function v1Routes(o: V1Options): Hono {
   async function run(c: Context, endpoint: Endpoint, promptIds: number[], plan: GenerationPlan, promptParam: string): Promise<Response> {
     if (promptIds.length === 0) throw badRequest('the prompt is empty (no tokens)', promptParam, 'empty_prompt');
     const maxTokens = tokenBudget(engine, promptIds.length, plan, promptParam);
+    if (plan.attention.lrqk) {
+      try {
+        resolveLrqkOptions(plan.attention.lrqk);
+      } catch (error) {
+        throw badRequest(`lrqk: ${(error as Error).message}`, 'lrqk', 'invalid_parameter');
+      }
+    }
     const scope = new RequestScope({ timeoutMs: o.timeoutMs, client: c.req.raw.signal, shutdown: o.shutdown });
-    let job: GenerationJob;
+    let slot: Promise<() => void>;
     try {
-      job = await GenerationJob.admit(o.deps, promptIds, plan, maxTokens, scope);
+      slot = GenerationJob.enqueue(o.deps, scope);
     } catch (error) {
       scope.dispose();
-      if (error instanceof RequestEnded) {
-        o.deps.metrics.rejected(error.reason);
-        return errorResponse(c, endedError(error.reason, o.timeoutMs));
-      }
       throw error;
     }
     const identity = newIdentity(endpoint === 'chat' ? 'chatcmpl' : 'cmpl', o.modelName);
-    const response = await respond(c, { endpoint, identity, plan, job, scope, timeoutMs: o.timeoutMs, keepAliveMs: o.keepAliveMs, logger: o.logger });
-    if (!plan.stream && scope.reason !== null) o.deps.metrics.rejected(scope.reason);
-    return response;
+    return respond(c, { deps: o.deps, endpoint, identity, promptIds, plan, maxTokens, slot, scope, timeoutMs: o.timeoutMs, keepAliveMs: o.keepAliveMs, logger: o.logger });
   }
 
   return app;
