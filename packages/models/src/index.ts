@@ -7,7 +7,7 @@ export type { MemoryEstimate, MemoryEstimateOptions, ParameterCounts, StorageDty
 export { CheckpointError, ConfigError } from './errors.ts';
 export { LlamaModel, type PrefillStep, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, type ForwardOptions } from './arch/llama.ts';
 export { loadModel, specFromConfig, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType } from './load.ts';
-export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep } from './attention/backend.ts';
+export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep, FidelityStats } from './attention/backend.ts';
 export { FullAttention } from './attention/full.ts';
 export { OffloadAttention } from './attention/offload.ts';
 export { defaultLrqkOptions, resolveLrqkOptions, type LrqkOptions } from './attention/lrqk-options.ts';

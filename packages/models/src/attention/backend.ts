@@ -36,6 +36,33 @@ export interface AttentionStats {
   bytesDeviceToHost?: number;
   /** Prefill time spent in the backend's own extra work (e.g. factorization), ms. */
   extraPrefillMs?: number;
+  /** Attention fidelity of an approximate backend (LRQK with `fidelity: true`). */
+  fidelity?: FidelityStats;
+}
+
+/**
+ * How faithful sparse attention was, measured at every sparse decode step (the sequence longer
+ * than the resident slots; dense steps are exact and not counted) against exact softmax attention
+ * of the step's query over every cached key. Means over the measured steps (NaN before any).
+ */
+export interface FidelityStats {
+  layers: number;
+  /** Query heads. */
+  heads: number;
+  /** Sparse decode steps measured (per layer). */
+  steps: number;
+  /**
+   * [layer · heads + head]: share of the exact attention probability mass that falls on the
+   * attended set (selected top-k ∪ lite window, which includes the current token), 0..1.
+   */
+  massCaptured: Float64Array;
+  /**
+   * [layer · heads + head]: recall of the exact top-k positions (k = the backend's top-k, by exact
+   * logit, ties to the lower position) by the attended set (selected ∪ lite), 0..1.
+   */
+  topkRecall: Float64Array;
+  /** [layer]: hits / (hits + misses) of the active slots over the whole sequence, 0..1. */
+  hitRate: Float64Array;
 }
 
 /**

@@ -20,6 +20,11 @@ export interface LrqkOptions {
   seed: number;
   /** Reference compatibility: exclude position p−L from candidates (spec G.3). */
   candidateOffByOne: boolean;
+  /**
+   * Measure attention fidelity at every sparse decode step (exact attention over all cached keys,
+   * kept in an extra device copy of K): slow, for evaluation; reported as `stats().fidelity`.
+   */
+  fidelity: boolean;
 }
 
 export const defaultLrqkOptions: LrqkOptions = {
@@ -33,6 +38,7 @@ export const defaultLrqkOptions: LrqkOptions = {
   groupScore: 'max',
   seed: 0,
   candidateOffByOne: false,
+  fidelity: false,
 };
 
 export function resolveLrqkOptions(o: Partial<LrqkOptions> = {}): LrqkOptions {

@@ -18,6 +18,7 @@ import {
   Tensor,
 } from '@lrqk/tensor';
 import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep } from './backend.ts';
+import { FidelityRecorder } from './lrqk-fidelity.ts';
 import { resolveLrqkOptions, type LrqkOptions } from './lrqk-options.ts';
 
 interface LayerFactors {
@@ -44,6 +45,8 @@ export class LrqkAttention implements AttentionBackend {
   #extraPrefillMs = 0;
   /** Proxy scores → top-k, combining a KV group's queries in the shared layout (no sync per step). */
   readonly #selector: ProxySelector;
+  /** Present with `fidelity: true`: exact-attention comparison at every sparse step. */
+  readonly #fidelity: FidelityRecorder | undefined;
 
   constructor(shape: AttentionShape, options: Partial<LrqkOptions> = {}) {
     this.options = resolveLrqkOptions(options);
@@ -68,6 +71,7 @@ export class LrqkAttention implements AttentionBackend {
     this.#queries = new Array(shape.layers).fill(undefined);
     this.#keys = new Array(shape.layers).fill(undefined);
     this.#selector = new ProxySelector({ heads: this.#hf, queriesPerHead: this.#gq, topK: o.topK, groupScore: o.groupScore, device: shape.device });
+    this.#fidelity = o.fidelity ? new FidelityRecorder(shape, o.topK) : undefined;
   }
 
   get length(): number {
@@ -77,10 +81,12 @@ export class LrqkAttention implements AttentionBackend {
   forward(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, step: AttentionStep): void {
     const capacity = this.options.topK + this.options.lite;
     const n = step.start + step.tokens;
+    this.#fidelity?.append(layer, k, step.start);
     if (this.#factors[layer] !== undefined) {
       if (step.tokens !== 1) throw new Error('lrqk: after the prompt, tokens are decoded one at a time');
       this.kv.append(layer, k.transpose(0, 1), v.transpose(0, 1));
       this.#decodeStep(layer, q, k, out, n);
+      this.#measure(layer, q, n);
       return;
     }
     // Until the layer is factorized, attention is exact and dense.
@@ -106,6 +112,21 @@ export class LrqkAttention implements AttentionBackend {
     this.#startSparse(layer, n);
     const view = this.kv.view(layer);
     attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
+    this.#measure(layer, q, n);
+  }
+
+  /** Fidelity of this sparse step (only with `fidelity: true`): what each query head attended. */
+  #measure(layer: number, q: Tensor, n: number): void {
+    if (!this.#fidelity) return;
+    const K = this.options.topK;
+    const map = this.kv.pool(layer).slotMap.toArray();
+    const lite = this.kv.lite(layer).positions;
+    const G = this.#shape.heads / this.#shape.kvHeads;
+    const perQueryHead = this.options.layout === 'per-query-head';
+    this.#fidelity.measure(layer, q.select(0, 0), n, (h) => {
+      const row = perQueryHead ? h : Math.floor(h / G);
+      return [...map.slice(row * K, row * K + K), ...lite];
+    });
   }
 
   /** Slot views are (Hs, S, D); with per-query-head slots, GQA attention wants Hkv heads. */
@@ -248,6 +269,7 @@ export class LrqkAttention implements AttentionBackend {
     this.#keys.fill(undefined);
     this.#length = 0;
     this.#extraPrefillMs = 0;
+    this.#fidelity?.reset();
   }
 
   stats(): AttentionStats {
@@ -262,6 +284,7 @@ export class LrqkAttention implements AttentionBackend {
       bytesHostToDevice: kv.bytesHostToDevice,
       bytesDeviceToHost: kv.bytesDeviceToHost,
       extraPrefillMs: this.#extraPrefillMs,
+      ...(this.#fidelity ? { fidelity: this.#fidelity.stats(Float64Array.from(kv.layers, (l) => (l.hits + l.misses > 0 ? l.hits / (l.hits + l.misses) : 1))) } : {}),
     };
   }
 
@@ -269,5 +292,6 @@ export class LrqkAttention implements AttentionBackend {
     this.reset();
     this.kv.dispose();
     this.#selector.dispose();
+    this.#fidelity?.dispose();
   }
 }
