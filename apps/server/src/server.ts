@@ -95,7 +95,9 @@ export function createServer(engine: ServedEngine, options: ServerOptions = {}):
     } finally {
       const endpoint = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
       metrics.http(endpoint, c.res.status);
-      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
+      // API requests at info (one line each); health checks and scrapes only at debug.
+      const level = c.req.path.startsWith('/v1/') ? 'info' : 'debug';
+      logger[level]({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
       inFlight--;
       maybeIdle();
     }
