@@ -2,7 +2,6 @@
 // attention backend (sized for prompt + max tokens), run the engine's decode loop, optionally
 // rescore the output for logprobs, and — whatever happens — dispose every backend and release
 // the slot exactly once. Routes drive it; it knows nothing of HTTP bodies.
-import { ContextLengthError } from '@lrqk/engine';
 import type { FinishReason, GeneratedToken } from '@lrqk/models';
 import type { BackendTracker, TrackedBackend } from './backends.ts';
 import type { ServedEngine } from './engine.ts';
@@ -42,11 +41,13 @@ export interface JobResult {
 export function tokenBudget(engine: ServedEngine, promptTokens: number, plan: GenerationPlan, promptParam: string): number {
   const limit = engine.contextTokens;
   const maxTokens = plan.maxTokens ?? limit - promptTokens;
-  if (promptTokens + Math.max(maxTokens, 0) > limit || maxTokens < 0 || (plan.maxTokens === null && maxTokens === 0)) {
-    const err = new ContextLengthError(promptTokens, Math.max(plan.maxTokens ?? 0, 0), limit);
+  // With no max_tokens the prompt must leave room for at least one new token.
+  if (promptTokens + maxTokens > limit || maxTokens < 0 || (plan.maxTokens === null && maxTokens === 0)) {
+    const asked = plan.maxTokens ?? 0;
     const message =
-      `This model's maximum context length is ${limit} tokens. However, you requested ${promptTokens + (plan.maxTokens ?? 0)} tokens ` +
-      `(${promptTokens} in the prompt, ${plan.maxTokens ?? 0} for the completion). Please reduce the prompt or the completion length. (${err.message})`;
+      `This model's maximum context length is ${limit} tokens. However, you requested ${promptTokens + asked} tokens ` +
+      `(${promptTokens} in the prompt, ${asked} for the completion). Please reduce the prompt or the completion length ` +
+      `(the server's context is set by lrqk serve --context).`;
     throw badRequest(message, plan.maxTokens === null || promptTokens >= limit ? promptParam : 'max_tokens', 'context_length_exceeded');
   }
   return maxTokens;

@@ -17,10 +17,16 @@ export interface Fixture {
   dispose(): Promise<void>;
 }
 
+/**
+ * The CPU by default; LRQK_SERVER_TEST_DEVICE=cuda runs the same tests on the GPU (f32, so the
+ * comparisons with the engine stay exact), where the no-leak checks also cover device memory.
+ */
+const DEVICE = process.env.LRQK_SERVER_TEST_DEVICE === 'cuda' ? 'cuda' : 'cpu';
+
 export async function openFixture(): Promise<Fixture> {
   const root = await mkdtemp(join(tmpdir(), 'lrqk-server-'));
   const dir = await writeFixtureModel(join(root, MODEL));
-  const engine = await openEngine(dir, { device: 'cpu', contextTokens: CONTEXT_TOKENS });
+  const engine = await openEngine(dir, { device: DEVICE, dtype: 'f32', contextTokens: CONTEXT_TOKENS });
   return {
     engine,
     async dispose() {
