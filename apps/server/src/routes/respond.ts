@@ -71,6 +71,12 @@ function respondStream(c: Context, r: RespondContext): Response {
     stream.onAbort(() => r.scope.end('client_gone'));
     // Comments keep proxies and clients from timing out while nothing else is sent (queue, prefill).
     const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), r.keepAliveMs);
+    // A client that stops reading without disconnecting would block our writes (backpressure) and
+    // keep its backend alive past a timeout or shutdown: a second after the scope ends, abort the
+    // stream, which fails the pending write and lets the loop see the abort.
+    let finished = false;
+    const onEnd = () => setTimeout(() => finished || stream.abort(), 1_000).unref();
+    r.scope.signal.addEventListener('abort', onEnd, { once: true });
     let job: GenerationJob | undefined;
     try {
       await stream.write(': queued\n\n');
@@ -92,6 +98,8 @@ function respondStream(c: Context, r: RespondContext): Response {
       if (apiError.status >= 500) r.logger.error({ err: error }, 'generation failed while streaming');
       if (!stream.aborted) await sendError(stream, apiError);
     } finally {
+      finished = true;
+      r.scope.signal.removeEventListener('abort', onEnd);
       clearInterval(keepAlive);
       job?.close();
       r.scope.dispose();
