@@ -34,3 +34,18 @@ export {
 export type { LongBenchMetric } from './score/longbench.ts';
 export { rougeL } from './score/rouge.ts';
 export { sequenceMatcherRatio, fuzzRatio, roundHalfEven } from './score/sequence-matcher.ts';
+export { parseMethod, parseMethods } from './run/methods.ts';
+export type { MethodSpec } from './run/methods.ts';
+export { ResultsLog, resultKey } from './run/results-log.ts';
+export type { ResultRecord, RunHeader } from './run/results-log.ts';
+export type { EvalEngine } from './run/engine-like.ts';
+export type { ProgressEvent } from './run/progress.ts';
+export { generateWith } from './run/generation.ts';
+export type { GenerationOutcome } from './run/generation.ts';
+export { runRuler, rulerHeader, rulerContextTokens } from './run/ruler-runner.ts';
+export type { RulerRunOptions, RunSummary } from './run/ruler-runner.ts';
+export { summarizeCells, summarizeByMethodLength } from './report/summary.ts';
+export type { CellSummary, MethodLengthSummary } from './report/summary.ts';
+export { writeReport, perLayerRows } from './report/report.ts';
+export type { EvalReport, PerLayerRow, WriteReportOptions } from './report/report.ts';
+export { renderSvg, svgToPng, writePlot, accuracyVsLengthSpec, perLayerSpec } from './report/plots.ts';

@@ -73,7 +73,9 @@ describe('task answers are right', () => {
     const inst = generateInstance(tok, 'niah_single_1', 1024, 0, 1);
     let rest = contextOf(inst.prompt);
     for (const s of NOISE_SENTENCES) rest = rest.split(s).join('');
-    expect(rest.replace(/One of the special magic numbers for \S+ is: \d{7}\./, '').trim()).toBe('');
+    // What is left: at most the unfinished last noise sentence (the haystack is cut at a word).
+    const left = rest.replace(/One of the special magic numbers for \S+ is: \d{7}\./, '').trim();
+    expect(NOISE_SENTENCES.some((s) => s.startsWith(left))).toBe(true);
   });
 
   it('vt: following the chain from the value gives exactly the answers', async () => {

@@ -24,12 +24,16 @@ export interface Haystack {
   boundaryAfter(i: number): boolean;
 }
 
+/** The noise sentences word by word (a whole sentence is too coarse a step for short prompts in byte-level tokenizers). */
+const NOISE_WORDS = NOISE_SENTENCES.flatMap((s) => s.split(' '));
+
 export function noiseHaystack(): Haystack {
+  const word = (i: number): string => NOISE_WORDS[i % NOISE_WORDS.length] as string;
   return {
     kind: 'noise',
-    piece: (i) => ` ${NOISE_SENTENCES[i % NOISE_SENTENCES.length]}`,
+    piece: (i) => ` ${word(i)}`,
     cachePieces: true,
-    boundaryAfter: () => true,
+    boundaryAfter: (i) => word(i).endsWith('.'),
   };
 }
 

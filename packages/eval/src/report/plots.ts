@@ -1,0 +1,84 @@
+// Plots without a browser: a Vega-Lite spec compiled to Vega, rendered headless to SVG
+// (renderer 'none', toSVG), then rasterized to PNG by resvg with DejaVu Sans (or the system's
+// sans-serif when that file is absent).
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+const FONT = 'DejaVu Sans';
+
+/** Renders a Vega-Lite spec to SVG text. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const vgSpec = compile({ ...spec, config: { font: FONT, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterizes SVG text to PNG bytes at `scale`× on a white background. */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, {
+    font: { loadSystemFonts: true, ...(existsSync(DEJAVU) ? { fontFiles: [DEJAVU] } : {}), defaultFontFamily: FONT, sansSerifFamily: FONT },
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+  });
+  return resvg.render().asPng();
+}
+
+/** Writes `${base}.svg` and `${base}.png`; returns both paths. */
+export async function writePlot(spec: TopLevelSpec, base: string): Promise<{ svg: string; png: string }> {
+  const svg = await renderSvg(spec);
+  await writeFile(`${base}.svg`, svg);
+  await writeFile(`${base}.png`, svgToPng(svg));
+  return { svg: `${base}.svg`, png: `${base}.png` };
+}
+
+/** "4K" for 4096, "512" for 512 (axis labels of token lengths). */
+const LENGTH_LABEL = "datum.value >= 1024 && datum.value % 1024 == 0 ? (datum.value / 1024) + 'K' : format(datum.value, 'd')";
+
+/** Accuracy (mean over tasks, 0–100) against length, one line per method. */
+export function accuracyVsLengthSpec(rows: readonly { method: string; length: number; score: number }[], title: string): TopLevelSpec {
+  const lengths = [...new Set(rows.map((r) => r.length))].sort((a, b) => a - b);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 300,
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: {
+        field: 'length',
+        type: 'quantitative',
+        title: 'prompt length (tokens)',
+        scale: { type: 'log', base: 2, domain: lengths.length > 1 ? [lengths[0] as number, lengths.at(-1) as number] : undefined },
+        axis: { values: lengths, labelExpr: LENGTH_LABEL },
+      },
+      y: { field: 'score', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } },
+      color: { field: 'method', type: 'nominal', title: 'attention' },
+    },
+  } as TopLevelSpec;
+}
+
+/** A per-layer line chart of one or more metrics (0–1), one line per series. */
+export function perLayerSpec(rows: readonly { layer: number; value: number; series: string }[], title: string, yTitle: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 300,
+    data: { values: rows.map((r) => ({ ...r })) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'layer', type: 'quantitative', title: 'layer', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { domain: [0, 1] } },
+      color: { field: 'series', type: 'nominal', title: '' },
+    },
+  } as TopLevelSpec;
+}

@@ -1,0 +1,105 @@
+// The JSON report of a run and its plots, made from the results file (so a resumed or partial
+// run reports everything finished so far).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResultRecord, RunHeader } from '../run/results-log.ts';
+import { accuracyVsLengthSpec, perLayerSpec, writePlot } from './plots.ts';
+import { summarizeByMethodLength, summarizeCells, type CellSummary, type MethodLengthSummary } from './summary.ts';
+
+export interface EvalReport {
+  kind: string;
+  model: string;
+  settings: Record<string, unknown>;
+  generatedAt: string;
+  resultsFile: string;
+  items: number;
+  cells: CellSummary[];
+  summary: MethodLengthSummary[];
+  /** Per-layer fidelity (fidelity runs): mean over heads and items, by method. */
+  perLayer?: PerLayerRow[];
+  plots: string[];
+}
+
+export interface PerLayerRow {
+  method: string;
+  layer: number;
+  massCaptured: number;
+  topkRecall: number;
+  hitRate: number;
+}
+
+/** Per-layer means over items of the per-layer arrays a fidelity run stores in details. */
+export function perLayerRows(records: readonly ResultRecord[]): PerLayerRow[] {
+  const acc = new Map<string, { sums: [number, number, number]; counts: [number, number, number] }>();
+  for (const r of records) {
+    const layers = r.details?.['perLayer'] as { massCaptured?: number[]; topkRecall?: number[]; hitRate?: number[] } | undefined;
+    if (layers === undefined) continue;
+    const fields = [layers.massCaptured ?? [], layers.topkRecall ?? [], layers.hitRate ?? []] as const;
+    const n = Math.max(...fields.map((f) => f.length));
+    for (let l = 0; l < n; l++) {
+      const k = JSON.stringify([r.method, l]);
+      let a = acc.get(k);
+      if (a === undefined) acc.set(k, (a = { sums: [0, 0, 0], counts: [0, 0, 0] }));
+      const { sums, counts } = a;
+      fields.forEach((f, i) => {
+        const v = f[l];
+        if (v !== undefined && Number.isFinite(v)) {
+          sums[i] = (sums[i] as number) + v;
+          counts[i] = (counts[i] as number) + 1;
+        }
+      });
+    }
+  }
+  return [...acc].map(([k, a]) => {
+    const [method, layer] = JSON.parse(k) as [string, number];
+    const m = (i: 0 | 1 | 2) => (a.counts[i] > 0 ? a.sums[i] / a.counts[i] : Number.NaN);
+    return { method, layer, massCaptured: m(0), topkRecall: m(1), hitRate: m(2) };
+  });
+}
+
+export interface WriteReportOptions {
+  header: RunHeader;
+  records: readonly ResultRecord[];
+  resultsFile: string;
+  /** Directory for report.json and the plots. */
+  outDir: string;
+  /** Write SVG + PNG plots (default true). */
+  plots?: boolean;
+}
+
+/** Writes `report.json` (and plots) into `outDir`; returns the report. */
+export async function writeReport(o: WriteReportOptions): Promise<EvalReport> {
+  await mkdir(o.outDir, { recursive: true });
+  const cells = summarizeCells(o.records);
+  const summary = summarizeByMethodLength(cells);
+  const report: EvalReport = {
+    kind: o.header.kind,
+    model: o.header.model,
+    settings: o.header.settings,
+    generatedAt: new Date().toISOString(),
+    resultsFile: o.resultsFile,
+    items: o.records.length,
+    cells,
+    summary,
+    plots: [],
+  };
+  const perLayer = perLayerRows(o.records);
+  if (perLayer.length > 0) report.perLayer = perLayer;
+  if (o.plots !== false) {
+    const add = (p: { svg: string; png: string }) => report.plots.push(p.svg, p.png);
+    const scored = summary.filter((s) => s.score !== null).map((s) => ({ method: s.method, length: s.length, score: s.score as number }));
+    if (scored.length > 0) {
+      add(await writePlot(accuracyVsLengthSpec(scored, `${o.header.kind}: accuracy vs length (${o.header.model})`), join(o.outDir, 'accuracy-vs-length')));
+    }
+    if (perLayer.length > 0) {
+      const series = (field: 'massCaptured' | 'topkRecall' | 'hitRate', name: string) =>
+        perLayer.filter((r) => Number.isFinite(r[field])).map((r) => ({ layer: r.layer, value: r[field], series: `${r.method} ${name}` }));
+      const fidelityRows = [...series('massCaptured', 'attention mass'), ...series('topkRecall', 'top-k recall')];
+      if (fidelityRows.length > 0) add(await writePlot(perLayerSpec(fidelityRows, `attention fidelity per layer (${o.header.model})`, 'share'), join(o.outDir, 'fidelity-per-layer')));
+      const hits = series('hitRate', 'hit rate');
+      if (hits.length > 0) add(await writePlot(perLayerSpec(hits, `GPU hit rate per layer (${o.header.model})`, 'hit rate'), join(o.outDir, 'hit-rate-per-layer')));
+    }
+  }
+  await writeFile(join(o.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}

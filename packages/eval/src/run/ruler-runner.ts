@@ -1,0 +1,92 @@
+// The RULER matrix: lengths × tasks × instances, each instance generated once and run with every
+// attention method; results appended to the log as each item finishes, finished items skipped.
+import { EvalError } from '../errors.ts';
+import { scoreRuler } from '../score/ruler.ts';
+import { generateInstance } from '../tasks/generate.ts';
+import { resolveTasks, TASKS, type QaDatasets } from '../tasks/registry.ts';
+import type { EvalEngine } from './engine-like.ts';
+import { generateWith } from './generation.ts';
+import type { MethodSpec } from './methods.ts';
+import { ProgressClock, type ProgressEvent } from './progress.ts';
+import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
+
+export interface RulerRunOptions {
+  engine: EvalEngine;
+  methods: readonly MethodSpec[];
+  tasks: readonly string[];
+  lengths: readonly number[];
+  /** Instances per (task, length). */
+  count: number;
+  seed: number;
+  data?: QaDatasets;
+  /** Overrides every task's tokens to generate. */
+  maxNewTokens?: number;
+  log: ResultsLog;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+  onResult?: (r: ResultRecord) => void;
+}
+
+export interface RunSummary {
+  /** Items run in this session. */
+  completed: number;
+  /** Items found finished in the log. */
+  resumed: number;
+  total: number;
+  aborted: boolean;
+}
+
+/** The header of a RULER run: results resume only with the same model, seed and generation length. */
+export function rulerHeader(engine: Pick<EvalEngine, 'modelId'>, o: { seed: number; maxNewTokens?: number }): RunHeader {
+  return { type: 'header', kind: 'ruler', model: engine.modelId, settings: { seed: o.seed, maxNewTokens: o.maxNewTokens ?? null } };
+}
+
+/** Prompt + generation tokens the longest item may need (lengths are met within 1%). */
+export function rulerContextTokens(tasks: readonly string[], lengths: readonly number[], maxNewTokens?: number): number {
+  const gen = Math.max(...resolveTasks(tasks).map((t) => maxNewTokens ?? (TASKS.get(t)?.maxNewTokens ?? 0)));
+  return Math.ceil(Math.max(...lengths) * 1.01) + gen;
+}
+
+export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
+  const tasks = resolveTasks(o.tasks);
+  const need = rulerContextTokens(tasks, o.lengths, o.maxNewTokens);
+  if (need > o.engine.contextTokens) {
+    throw new EvalError(`the longest item needs ${need} tokens (prompt + answer) but the engine's context is ${o.engine.contextTokens}; open it with a larger contextTokens (--context)`);
+  }
+  const keys: string[] = [];
+  for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
+  const resumed = keys.filter((k) => o.log.has(k)).length;
+  const clock = new ProgressClock(keys.length, resumed);
+  o.onProgress?.(clock.event());
+  let completed = 0;
+  for (const length of o.lengths) {
+    for (const task of tasks) {
+      for (let index = 0; index < o.count; index++) {
+        const todo = o.methods.filter((m) => !o.log.has(resultKey(m.label, length, task, index)));
+        if (todo.length === 0) continue;
+        if (o.signal?.aborted) return { completed, resumed, total: keys.length, aborted: true };
+        const inst = generateInstance(o.engine.tokenizer, task, length, index, o.seed, o.data);
+        const ids = o.engine.encodePrompt(inst.prompt);
+        const maxNew = o.maxNewTokens ?? inst.maxNewTokens;
+        for (const m of todo) {
+          if (o.signal?.aborted) return { completed, resumed, total: keys.length, aborted: true };
+          const g = await generateWith(o.engine, m, ids, maxNew, o.signal);
+          if (g.aborted) return { completed, resumed, total: keys.length, aborted: true };
+          const record = o.log.append({
+            method: m.label,
+            length,
+            task,
+            index,
+            score: scoreRuler(inst.metric, g.text, inst.answers),
+            values: g.values,
+            details: { prediction: g.text, answers: inst.answers, metric: inst.metric },
+          });
+          completed++;
+          o.onResult?.(record);
+          o.onProgress?.(clock.tick(record.key));
+        }
+      }
+    }
+  }
+  return { completed, resumed, total: keys.length, aborted: false };
+}
