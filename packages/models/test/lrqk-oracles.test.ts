@@ -1,0 +1,193 @@
+// Spec section H oracles on the device path of the LRQK backend (CPU, and CUDA when present), fed
+// synthetic post-RoPE q/k/v directly (no model), checked against float64 attention computed here
+// from the full K/V history:
+//   H.2  (reference mode) at n = k+L+1 every candidate is selected, and the output is dense
+//        attention with position p−L masked out; (fixed mode) p−L is a candidate again;
+//   H.4 + H.13  at every sparse step the output is exact softmax attention over the attended
+//        positions (selected ∪ lite) of query head h's own KV head floor(h/G), full precision;
+//   H.13 with G = 1 both layouts are the same method (identical outputs);
+//   H.14 the same seed and inputs give bit-identical outputs and selections.
+import { describe, expect, it } from 'vitest';
+import { backendInfo, Tensor, type Device } from '@lrqk/tensor';
+import { LrqkAttention, type AttentionShape, type LrqkOptions } from '../src/index.ts';
+
+const gpu = backendInfo().available;
+const devices: { device: Device; skip: boolean; label: string }[] = [
+  { device: 'cpu', skip: false, label: 'cpu' },
+  { device: 'cuda', skip: !gpu, label: gpu ? 'cuda' : `cuda (skipped: no CUDA device: ${backendInfo().tried.join('; ')})` },
+];
+
+const D = 16;
+const K = 8;
+const L = 4;
+
+/** mulberry32 → N(0,1) by Box–Muller. */
+function gaussian(seed: number): () => number {
+  let a = seed >>> 0;
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+/** Drives one LRQK layer with random tokens, keeping the full history (float64) as the oracle. */
+class Driver {
+  readonly q: number[][] = []; // [position] → H·D
+  readonly k: number[][] = []; // [position] → Hkv·D
+  readonly v: number[][] = [];
+  readonly rand: () => number;
+  readonly backend: LrqkAttention;
+  readonly shape: AttentionShape;
+  constructor(backend: LrqkAttention, shape: AttentionShape, seed: number) {
+    this.backend = backend;
+    this.shape = shape;
+    this.rand = gaussian(seed);
+  }
+  /** Feeds T new tokens; returns the backend's output (T, H, D) as float64. */
+  step(T: number): Float64Array {
+    const s = this.shape;
+    const start = this.q.length;
+    const mk = (heads: number) => Array.from({ length: T }, () => Array.from({ length: heads * D }, () => this.rand()));
+    const q = mk(s.heads);
+    const k = mk(s.kvHeads);
+    const v = mk(s.kvHeads);
+    this.q.push(...q);
+    this.k.push(...k);
+    this.v.push(...v);
+    const dev = s.device;
+    const qt = Tensor.from(q.flat(), [T, s.heads, D], { device: dev });
+    const kt = Tensor.from(k.flat(), [T, s.kvHeads, D], { device: dev });
+    const vt = Tensor.from(v.flat(), [T, s.kvHeads, D], { device: dev });
+    const out = Tensor.empty([T, s.heads, D], { device: dev });
+    const step = { start, tokens: T, decode: T === 1 && start > 0 };
+    try {
+      this.backend.forward(0, qt, kt, vt, out, step);
+      this.backend.endStep(step);
+      return out.toFloat64Array();
+    } finally {
+      for (const t of [qt, kt, vt, out]) t.dispose();
+    }
+  }
+  /** Exact attention of the last token's query head h over `positions` (float64). */
+  attention(h: number, positions: Iterable<number>): number[] {
+    const G = this.shape.heads / this.shape.kvHeads;
+    const j = Math.floor(h / G);
+    const p = this.q.length - 1;
+    const qh = this.q[p]!.slice(h * D, h * D + D);
+    const pos = [...positions];
+    const logits = pos.map((i) => qh.reduce((a, x, c) => a + x * this.k[i]![j * D + c]!, 0) / Math.sqrt(D));
+    const m = Math.max(...logits);
+    const w = logits.map((x) => Math.exp(x - m));
+    const z = w.reduce((a, b) => a + b, 0);
+    return Array.from({ length: D }, (_, c) => pos.reduce((a, i, t) => a + (w[t]! / z) * this.v[i]![j * D + c]!, 0));
+  }
+  /** What query head h attended at the last step: its slot row's positions ∪ the lite window. */
+  attended(h: number): number[] {
+    const b = this.backend;
+    const G = this.shape.heads / this.shape.kvHeads;
+    const row = b.options.layout === 'per-query-head' ? h : Math.floor(h / G);
+    const map = b.kv.pool(0).slotMap.toArray().slice(row * K, row * K + K);
+    return [...new Set([...map, ...b.kv.lite(0).positions])];
+  }
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe.each(devices)('LRQK backend oracles on $label', ({ device, skip }) => {
+  const shape = (heads: number, kvHeads: number): AttentionShape => ({ layers: 1, heads, kvHeads, headDim: D, maxTokens: 96, dtype: 'f32', device });
+  const make = (s: AttentionShape, o: Partial<LrqkOptions>) => new LrqkAttention(s, { topK: K, lite: L, rank: 4, ...o });
+
+  for (const layout of ['per-query-head', 'per-kv-head'] as const) {
+    it.skipIf(skip)(`${layout}: H.2 at n = k+L+1 — reference mode attends every candidate but p−L; fixed mode offers p−L`, () => {
+      for (const candidateOffByOne of [true, false]) {
+        const s = shape(4, 2);
+        const d = new Driver(make(s, { layout, candidateOffByOne }), s, 11);
+        try {
+          d.step(K + L); // dense, fits exactly
+          const out = d.step(1); // n = k+L+1, p = k+L: the first sparse step
+          const p = K + L;
+          for (let h = 0; h < s.heads; h++) {
+            const attended = d.attended(h).sort((a, b) => a - b);
+            if (candidateOffByOne) {
+              // Every candidate [0, k) is selected; p−L = k is neither selected nor lite (G.3).
+              expect(attended).toEqual(Array.from({ length: p + 1 }, (_, i) => i).filter((i) => i !== p - L));
+              const want = d.attention(h, attended);
+              expect(maxDiff(out.subarray(h * D, h * D + D), want), `head ${h}`).toBeLessThan(1e-5);
+            } else {
+              // Candidates are [0, k]: k of those k+1 are selected, so p−L may be among them.
+              expect(attended.length).toBe(K + L);
+              expect(attended.every((i) => i <= p)).toBe(true);
+            }
+          }
+        } finally {
+          d.backend.dispose();
+        }
+      }
+    });
+
+    for (const prompt of [6, 30]) {
+      it.skipIf(skip)(`${layout}, ${prompt}-token prompt: H.4/H.13 every sparse step is exact attention over the attended rows of the head's KV head`, () => {
+        const s = shape(6, 2); // G = 3
+        const d = new Driver(make(s, { layout }), s, 23 + prompt);
+        try {
+          d.step(prompt);
+          let sparse = 0;
+          for (let t = 0; t < 24; t++) {
+            const out = d.step(1);
+            const n = d.q.length;
+            for (let h = 0; h < s.heads; h++) {
+              const positions = n <= K + L ? Array.from({ length: n }, (_, i) => i) : d.attended(h);
+              if (n > K + L) {
+                expect(positions).toHaveLength(K + L);
+                expect(positions).toContain(n - 1); // the current token is attended (lite)
+              }
+              const want = d.attention(h, positions);
+              expect(maxDiff(out.subarray(h * D, h * D + D), want), `step ${t} head ${h}`).toBeLessThan(1e-5);
+            }
+            if (n > K + L) sparse++;
+          }
+          expect(sparse).toBeGreaterThan(15);
+        } finally {
+          d.backend.dispose();
+        }
+      });
+    }
+  }
+
+  it.skipIf(skip)('H.13 with G = 1 the two layouts are the same method', () => {
+    const s = shape(3, 3);
+    const a = new Driver(make(s, { layout: 'per-query-head' }), s, 5);
+    const b = new Driver(make(s, { layout: 'per-kv-head' }), s, 5);
+    try {
+      expect(Array.from(a.step(20))).toEqual(Array.from(b.step(20)));
+      for (let t = 0; t < 10; t++) expect(Array.from(a.step(1)), `step ${t}`).toEqual(Array.from(b.step(1)));
+      expect(a.backend.kv.pool(0).slotMap.toArray()).toEqual(b.backend.kv.pool(0).slotMap.toArray());
+    } finally {
+      a.backend.dispose();
+      b.backend.dispose();
+    }
+  });
+
+  it.skipIf(skip)('H.14 the same seed and inputs give bit-identical outputs and selections', () => {
+    const s = shape(4, 2);
+    const runs = [0, 1].map(() => new Driver(make(s, { layout: 'per-kv-head', seed: 3 }), s, 99));
+    try {
+      const outs = runs.map((r) => Array.from(r.step(25)));
+      expect(outs[0]).toEqual(outs[1]);
+      for (let t = 0; t < 12; t++) {
+        const [x, y] = runs.map((r) => Array.from(r.step(1)));
+        expect(x, `step ${t}`).toEqual(y);
+        expect(runs[0]!.backend.kv.pool(0).slotMap.toArray()).toEqual(runs[1]!.backend.kv.pool(0).slotMap.toArray());
+      }
+    } finally {
+      for (const r of runs) r.backend.dispose();
+    }
+  });
+});
