@@ -137,6 +137,7 @@ export class GenerationJob {
         ...(plan.minP !== undefined ? { minP: plan.minP } : {}),
         ...(plan.repetitionPenalty !== undefined ? { repetitionPenalty: plan.repetitionPenalty } : {}),
         stop: plan.stop,
+        ...(plan.ignoreEos ? { stopTokenIds: [] } : {}),
         signal: this.#scope.signal,
       });
       let firstMs: number | null = null;

@@ -22,6 +22,8 @@ export interface GenerationPlan {
   includeUsage: boolean;
   /** Return the log-probability of each generated token. */
   logprobs: boolean;
+  /** Generate past the model's EOS tokens (stop strings still apply). */
+  ignoreEos: boolean;
 }
 
 /** Server-wide defaults a request may override. */
@@ -74,6 +76,7 @@ function commonPlan(body: Common, maxTokens: number | null, logprobs: boolean, d
     stream: body.stream ?? false,
     includeUsage: body.stream_options?.include_usage ?? false,
     logprobs,
+    ignoreEos: body.ignore_eos ?? false,
   };
   if (plan.stop.some((s) => s === '')) throw badRequest('stop strings must not be empty', 'stop', 'invalid_parameter');
   if (body.top_p != null) plan.topP = body.top_p;

