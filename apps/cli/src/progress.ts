@@ -1,7 +1,13 @@
 // Progress for long steps (writing or loading a checkpoint, prefill) on stderr: a cli-progress bar
 // when stderr is a terminal, otherwise one plain line every few seconds (logs stay readable).
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import { formatBytes } from './format.ts';
+
+/** cli-progress is loaded only for a terminal, so the CLI runs where it is not installed (the GPU machine's pack). */
+function loadCliProgress(): typeof cliProgressModule {
+  return createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
+}
 
 export interface Progress {
   /** Reports `done` of `total` units. */
@@ -38,6 +44,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   };
   const rateText = (done: number) => (opts.unit === 'bytes' ? `${formatBytes(rate(done))}/s` : `${Math.round(rate(done))} tokens/s`);
   if (stream.isTTY) {
+    const cliProgress = loadCliProgress();
     const bar = new cliProgress.SingleBar(
       { stream, format: `${opts.label} [{bar}] {percentage}% | {amount} | {rate} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: false },
       cliProgress.Presets.shades_classic,
