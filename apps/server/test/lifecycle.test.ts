@@ -112,7 +112,13 @@ describe('graceful shutdown', () => {
     const s = await start(fx.engine);
     const inFlight = s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'finish me' }], max_tokens: 30, temperature: 0 });
     await eventually(() => s.server.queue.running === 1, 5_000, 'request running');
-    await s.server.close({ graceMs: 20_000 });
+    const closed = s.server.close({ graceMs: 20_000 });
+    // While draining, anything new (here through the app directly) is refused with a 503.
+    const late = await s.server.app.request('/v1/models');
+    expect(late.status).toBe(503);
+    expect(await late.json()).toMatchObject({ error: { code: 'server_shutting_down' } });
+    expect((await s.server.app.request('/health')).status).toBe(503);
+    await closed;
     const r = await inFlight;
     expect(r.choices[0]!.finish_reason).toBe('length');
     expect(r.usage!.completion_tokens).toBe(30);
