@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { backendInfo, randomNormal, Tensor, type Device } from '@lrqk/tensor';
 import { factorizeOnDevice } from '../src/device/index.ts';
-import { factorizeHeads, matFrom, prefillObjective, type Mat } from '../src/index.ts';
+import { factorizeHeads, initFactors, matFrom, prefillObjective, type Mat } from '../src/index.ts';
 
 const gpu = backendInfo().available;
 const devices: { device: Device; skip: boolean; label: string }[] = [
@@ -94,4 +94,30 @@ describe.each(devices)('factorizeOnDevice on $label', ({ device, skip }) => {
       expect(Math.abs(got.deltas[0]! - ref[0]!.deltas[0]!) / ref[0]!.deltas[0]!).toBeLessThan(5e-2);
     });
   }
+});
+
+describe.each(devices)('factorizeOnDevice init on $label', ({ device, skip }) => {
+  for (const init of ['top', 'topcol'] as const) {
+    it.skipIf(skip)(`${init}: the starting A_Q, A_K are the reference's columns (exactly)`, () => {
+      const seed = (Math.random() * 1e6) | 0;
+      const [heads, n, d, r] = [3, 50, 16, 5];
+      const q = lowRankData(heads, n, d, seed);
+      const k = lowRankData(heads, n, d, seed + 10);
+      const got = factorizeOnDevice(Tensor.from(q, [heads, n, d], { device }), Tensor.from(k, [heads, n, d], { device }), { rank: r, maxIter: 0, init });
+      expect(got.iterations).toBe(0);
+      const aQ = got.aQ.toFloat64Array();
+      const aK = got.aK.toFloat64Array();
+      for (let h = 0; h < heads; h++) {
+        const ref = initFactors(headMat(q, h, n, d), headMat(k, h, n, d), r, init, 0);
+        expect(Array.from(aQ.subarray(h * n * r, (h + 1) * n * r)), `A_Q head ${h} seed ${seed}`).toEqual(Array.from(ref.aQ.data));
+        expect(Array.from(aK.subarray(h * n * r, (h + 1) * n * r)), `A_K head ${h} seed ${seed}`).toEqual(Array.from(ref.aK.data));
+      }
+    });
+  }
+
+  it.skipIf(skip)('an unknown init or a rank above d is a RangeError', () => {
+    const x = Tensor.zeros([1, 8, 4], { device });
+    expect(() => factorizeOnDevice(x, x, { rank: 2, init: 'svd' as never })).toThrow(/unknown init/);
+    expect(() => factorizeOnDevice(x, x, { rank: 5, init: 'top' })).toThrow(/rank ≤ d/);
+  });
 });

@@ -104,6 +104,9 @@ describe.each(devices)('LRQK backend in a model on $label', ({ device, skip }) =
           const selections = lrqk.kv.stats().selections;
           expect(st.hits! + st.misses!).toBe(selections * heads * K);
           expect(st.bytesHostToDevice).toBe(st.misses! * 2 * shape.headDim * 4);
+          // Decode solves are reported (well-conditioned here: none failed).
+          expect(st.solveFailedHeads).toBe(0);
+          expect(st.solveJitterHeads).toBeGreaterThanOrEqual(0);
         } finally {
           lrqk.dispose();
         }

@@ -2,7 +2,8 @@
 // alternating closed-form updates as the float64 reference (spec B.3, Gauss-Seidel order), built
 // from batched matmuls and batched Cholesky solves, so nothing of size n×n is ever formed.
 //   Q: (Hf, nQ, d) f32, K: (Hf, n, d) f32 (nQ = Gq·n when a KV group's queries are stacked).
-import { addScaled, cast, choleskySolve, matmul, randomNormal, Tensor } from '@lrqk/tensor';
+import { addScaled, cast, choleskySolve, copyStrided, matmul, randomNormal, Tensor } from '@lrqk/tensor';
+import { largestIndicesDescending } from '../init.ts';
 
 export type DeviceInit = 'randn' | 'top' | 'topcol';
 
@@ -10,7 +11,7 @@ export interface DeviceFactorizeOptions {
   rank: number;
   /** λ_Q, λ_K (default 1, 1). */
   lambda?: [number, number];
-  /** Iterations (default 2). */
+  /** Iterations (default 2; 0 returns the initial A with their least-squares B). */
   maxIter?: number;
   /** Stop when max(mean ΔA_Q², mean ΔA_K²) < tol (default 1e-2); global over heads. */
   tol?: number;
@@ -79,11 +80,43 @@ function updateA(x: Tensor, y: Tensor, aOther: Tensor, b: Tensor, lambda: number
   }
 }
 
-function initFactor(x: Tensor, rank: number, init: DeviceInit, seed: number, stream: number): Tensor {
-  const [hf, n] = [x.size(0), x.size(1)];
-  const a = Tensor.empty([hf, n, rank], { dtype: 'f32', device: x.device });
-  if (init === 'randn') return randomNormal(a, seed * 2 + stream);
-  throw new Error(`init '${init}' is only available in the reference implementation for now`);
+/** Per head, Σ_rows |X| of each column, in float64: (Hf) arrays of length d (one head read back at a time). */
+function columnAbsSums(x: Tensor): Float64Array[] {
+  const [hf, rows, d] = [x.size(0), x.size(1), x.size(2)];
+  const out: Float64Array[] = [];
+  for (let h = 0; h < hf; h++) {
+    const v = x.select(0, h).toFloat32Array();
+    const s = new Float64Array(d);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) s[j]! += Math.abs(v[i * d + j]!);
+    out.push(s);
+  }
+  return out;
+}
+
+/** A (Hf, rows, r) with A[h, :, j] = X[h, :, cols[h][j]] (exact copies of columns). */
+function gatherColumns(x: Tensor, cols: number[][]): Tensor {
+  const a = Tensor.empty([x.size(0), x.size(1), cols[0]!.length], { dtype: 'f32', device: x.device });
+  cols.forEach((c, h) => c.forEach((col, j) => copyStrided(a.select(0, h).select(1, j), x.select(0, h).select(1, col))));
+  return a;
+}
+
+/**
+ * Starting A_Q and A_K (spec B.4): `randn` from the device RNG (seeded); `top` the r columns of
+ * Q (and, separately, of K) with the largest Σ|·|; `topcol` one shared set of columns by
+ * Σ|Q| + Σ|K|. Column order and ties as the reference (`largestIndicesDescending`).
+ */
+function initFactors(q: Tensor, k: Tensor, rank: number, init: DeviceInit, seed: number): { aQ: Tensor; aK: Tensor } {
+  if (init === 'randn') {
+    const draw = (x: Tensor, stream: number) => randomNormal(Tensor.empty([x.size(0), x.size(1), rank], { dtype: 'f32', device: x.device }), seed * 2 + stream);
+    return { aQ: draw(q, 0), aK: draw(k, 1) };
+  }
+  if (init !== 'top' && init !== 'topcol') throw new RangeError(`factorizeOnDevice: unknown init '${String(init)}' (randn, top or topcol)`);
+  if (rank > q.size(2)) throw new RangeError(`factorizeOnDevice: ${init} init needs rank ≤ d (${q.size(2)}), got ${rank}`);
+  const sq = columnAbsSums(q);
+  const sk = columnAbsSums(k);
+  const colsQ = init === 'top' ? sq.map((s) => largestIndicesDescending(s, rank)) : sq.map((s, h) => largestIndicesDescending(s.map((v, j) => v + sk[h]![j]!), rank));
+  const colsK = init === 'top' ? sk.map((s) => largestIndicesDescending(s, rank)) : colsQ;
+  return { aQ: gatherColumns(q, colsQ), aK: gatherColumns(k, colsK) };
 }
 
 /**
@@ -94,8 +127,9 @@ export function factorizeOnDevice(q: Tensor, k: Tensor, opts: DeviceFactorizeOpt
   const [lq, lk] = opts.lambda ?? [1, 1];
   const maxIter = opts.maxIter ?? 2;
   const tol = opts.tol ?? 1e-2;
-  let aQ = opts.initial ? cast(opts.initial.aQ, 'f32') : initFactor(q, opts.rank, opts.init ?? 'randn', opts.seed ?? 0, 0);
-  let aK = opts.initial ? cast(opts.initial.aK, 'f32') : initFactor(k, opts.rank, opts.init ?? 'randn', opts.seed ?? 0, 1);
+  const start = opts.initial ? { aQ: cast(opts.initial.aQ, 'f32'), aK: cast(opts.initial.aK, 'f32') } : initFactors(q, k, opts.rank, opts.init ?? 'randn', opts.seed ?? 0);
+  let aQ = start.aQ;
+  let aK = start.aK;
   const deltas: number[] = [];
   let converged = false;
   let it = 0;

@@ -36,6 +36,12 @@ export interface AttentionStats {
   bytesDeviceToHost?: number;
   /** Prefill time spent in the backend's own extra work (e.g. factorization), ms. */
   extraPrefillMs?: number;
+  /**
+   * Low-rank backends: (layer, factor head) pairs whose r×r decode solves needed a jitter, or
+   * failed even with it, at least once (a failed step keeps the previous B_Q/B_K; nothing is NaN).
+   */
+  solveJitterHeads?: number;
+  solveFailedHeads?: number;
   /** Attention fidelity of an approximate backend (LRQK with `fidelity: true`). */
   fidelity?: FidelityStats;
 }

@@ -1,5 +1,5 @@
 import type { KvLayout } from '@lrqk/kv-cache';
-import type { GroupScore } from '@lrqk/lowrank/device';
+import type { DeviceInit, GroupScore } from '@lrqk/lowrank/device';
 
 /** LRQK hyperparameters (defaults follow the paper: r=32, k=2048, L=64, 2 iterations, tol 1e-2). */
 export interface LrqkOptions {
@@ -17,6 +17,9 @@ export interface LrqkOptions {
    * that one query head needs; `sum` (one GEMV) lets the other heads' scores cancel it.
    */
   groupScore: GroupScore;
+  /** Starting factors of the prefill factorization (spec B.4): seeded `randn`, `top` or `topcol`. */
+  init: DeviceInit;
+  /** Seed of the `randn` init (per layer: seed·1000 + layer). */
   seed: number;
   /** Reference compatibility: exclude position p−L from candidates (spec G.3). */
   candidateOffByOne: boolean;
@@ -36,6 +39,7 @@ export const defaultLrqkOptions: LrqkOptions = {
   lambdas: [1, 1, 1, 1],
   layout: 'per-kv-head',
   groupScore: 'max',
+  init: 'randn',
   seed: 0,
   candidateOffByOne: false,
   fidelity: false,
@@ -46,6 +50,7 @@ export function resolveLrqkOptions(o: Partial<LrqkOptions> = {}): LrqkOptions {
   for (const [name, v] of [['rank', r.rank], ['topK', r.topK], ['lite', r.lite]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`lrqk: ${name} must be a positive integer, got ${v}`);
   }
+  if (r.init !== 'randn' && r.init !== 'top' && r.init !== 'topcol') throw new RangeError(`lrqk: init must be 'randn', 'top' or 'topcol', got '${String(r.init)}'`);
   if (r.groupScore !== 'max' && r.groupScore !== 'sum') throw new RangeError(`lrqk: groupScore must be 'max' or 'sum', got '${String(r.groupScore)}'`);
   if (r.layout !== 'per-query-head' && r.layout !== 'per-kv-head') throw new RangeError(`lrqk: layout must be 'per-query-head' or 'per-kv-head', got '${String(r.layout)}'`);
   if (r.rank > 64) throw new RangeError(`lrqk: rank ≤ 64 supported, got ${r.rank}`);

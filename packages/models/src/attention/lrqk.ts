@@ -13,6 +13,7 @@ import {
   attentionPrefill,
   copyStrided,
   fill,
+  groupMax,
   lowRankDecodeUpdate,
   synchronize,
   Tensor,
@@ -27,7 +28,9 @@ interface LayerFactors {
   bK: Tensor;
   qHat: Tensor; // (H, r) f32
   kHat: Tensor; // (Hf, r) f32
-  status: Tensor; // (Hf) i32
+  status: Tensor; // (Hf) i32: this step's solve status (0 ok, 1 jitter, 2 failed)
+  /** (2, Hf) f32: row 0 the worst status seen so far, row 1 scratch for this step's (device-side max, no sync). */
+  worst: Tensor;
 }
 
 export class LrqkAttention implements AttentionBackend {
@@ -182,6 +185,7 @@ export class LrqkAttention implements AttentionBackend {
         maxIter: o.iterations[0],
         tol: o.tol[0],
         seed: o.seed * 1000 + layer,
+        init: o.init,
       });
       // Zero-filled on the device (a host array of Hf·maxTokens·r floats would be built and copied otherwise).
       const aK = fill(Tensor.empty([this.#hf, s.maxTokens, o.rank], { dtype: 'f32', device: s.device }), 0);
@@ -196,6 +200,7 @@ export class LrqkAttention implements AttentionBackend {
         qHat: Tensor.empty([s.heads, o.rank], { dtype: 'f32', device: s.device }),
         kHat: Tensor.empty([this.#hf, o.rank], { dtype: 'f32', device: s.device }),
         status: Tensor.zeros([this.#hf], { dtype: 'i32', device: s.device }),
+        worst: fill(Tensor.empty([2, this.#hf], { dtype: 'f32', device: s.device }), 0),
       };
       try {
         this.#select(layer, last);
@@ -252,6 +257,9 @@ export class LrqkAttention implements AttentionBackend {
       status: f.status,
       check: false,
     });
+    // Solver failures are kept, not lost: worst = max(worst, status), on the device.
+    copyStrided(f.worst.select(0, 1), f.status);
+    groupMax(f.worst.view([1, 2, this.#hf]), { out: f.worst.slice(0, 0, 1) });
     this.#select(layer, f.qHat.view([this.#hf, this.#gq, o.rank]));
     attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
   }
@@ -272,8 +280,23 @@ export class LrqkAttention implements AttentionBackend {
     this.#fidelity?.reset();
   }
 
+  /** Factor heads (over layers) whose decode solve needed jitter / failed at least once (reads the device). */
+  #solveIssues(): { jitter: number; failed: number } {
+    let jitter = 0;
+    let failed = 0;
+    for (const f of this.#factors) {
+      if (!f) continue;
+      for (const w of f.worst.select(0, 0).toArray()) {
+        if (w >= 2) failed++;
+        else if (w >= 1) jitter++;
+      }
+    }
+    return { jitter, failed };
+  }
+
   stats(): AttentionStats {
     const kv = this.kv.stats();
+    const issues = this.#solveIssues();
     let factorBytes = 0;
     for (const f of this.#factors) if (f) for (const t of Object.values(f)) factorBytes += (t as Tensor).byteLength;
     return {
@@ -284,6 +307,8 @@ export class LrqkAttention implements AttentionBackend {
       bytesHostToDevice: kv.bytesHostToDevice,
       bytesDeviceToHost: kv.bytesDeviceToHost,
       extraPrefillMs: this.#extraPrefillMs,
+      solveJitterHeads: issues.jitter,
+      solveFailedHeads: issues.failed,
       ...(this.#fidelity ? { fidelity: this.#fidelity.stats(Float64Array.from(kv.layers, (l) => (l.hits + l.misses > 0 ? l.hits / (l.hits + l.misses) : 1))) } : {}),
     };
   }
