@@ -1,12 +1,37 @@
 // `lrqk eval`: how much accuracy an attention method keeps at a length, and at what cost.
+//   lrqk eval ruler      RULER-style synthetic tasks: method × length × task accuracy
 //   lrqk eval gen        task instances as JSONL (prompt, answers, metadata) for other tools
-// The evaluation itself lives in @lrqk/eval; this file parses options and prints.
+// Results go to OUT/results.jsonl as each item finishes (rerun the same command to resume), then
+// OUT/report.json, SVG + PNG plots, and a summary table on stdout. The evaluation itself lives in
+// @lrqk/eval; this file parses options, shows progress and prints.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { generateInstances, loadHotpotQa, loadSquad, resolveTasks, type QaDatasets } from '@lrqk/eval';
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import type { Engine } from '@lrqk/engine';
+import {
+  generateInstances,
+  loadHotpotQa,
+  loadSquad,
+  parseMethods,
+  resolveTasks,
+  ResultsLog,
+  rulerContextTokens,
+  rulerHeader,
+  runRuler,
+  writeReport,
+  type EvalReport,
+  type MethodSpec,
+  type ProgressEvent,
+  type QaDatasets,
+  type RunHeader,
+} from '@lrqk/eval';
 import { loadTokenizer } from '@lrqk/tokenizers';
 import { CliError } from '../errors.ts';
+import { assertModelDir } from '../model-options.ts';
+import { createProgress } from '../progress.ts';
 
 /** "4096,32k,128K" → [4096, 32768, 131072] (k = 1024 tokens). */
 export function parseLengths(v: string): number[] {
@@ -82,8 +107,193 @@ function genCommand() {
     });
 }
 
+/** Seconds as "1h02m", "3m05s" or "12s". */
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+/** Item progress on stderr: a bar with ETA on a terminal, else one line every few seconds. */
+function itemProgress(label: string, quiet: boolean): { update(e: ProgressEvent): void; stop(): void } {
+  if (quiet) return { update() {}, stop() {} };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: `${label} [{bar}] {value}/{total} items | {elapsed} | ETA {eta} | {item}`, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(e) {
+        if (!started && e.done === e.total && e.item === '') return; // nothing to run
+        const payload = { item: e.item, elapsed: formatDuration(e.elapsedMs), eta: e.etaMs === null ? '?' : formatDuration(e.etaMs) };
+        if (!started) {
+          bar.start(e.total, e.done, payload);
+          started = true;
+        } else bar.update(e.done, payload);
+      },
+      stop() {
+        if (started) bar.stop();
+        started = false;
+      },
+    };
+  }
+  let last = performance.now();
+  let latest: ProgressEvent | undefined;
+  let stopped = false;
+  const line = (e: ProgressEvent) =>
+    process.stderr.write(
+      `${label}: ${e.done}/${e.total} items${e.resumed > 0 ? ` (${e.resumed} resumed)` : ''}, ${formatDuration(e.elapsedMs)} elapsed` +
+        `${e.etaMs === null ? '' : `, ETA ${formatDuration(e.etaMs)}`}${e.item ? ` (last ${e.item})` : ''}\n`,
+    );
+  return {
+    update(e) {
+      latest = e;
+      const now = performance.now();
+      if (now - last >= 5000 || (e.item === '' && e.resumed > 0)) {
+        last = now;
+        line(e);
+      }
+    },
+    stop() {
+      if (latest !== undefined && !stopped) line(latest);
+      stopped = true;
+    },
+  };
+}
+
+function parseMethodList(v: string): MethodSpec[] {
+  try {
+    return parseMethods(v);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** A model-running evaluation command with the flags they share. */
+function runCommand(name: string, description: string) {
+  return new Command(name)
+    .description(description)
+    .requiredOption('-m, --model <dir>', 'a Hugging Face model directory (config.json, *.safetensors, tokenizer.json)')
+    .option('--attention <list>', 'methods to compare, comma-separated: full, offload, lrqk, lrqk:rank=16:topK=256:lite=64', parseMethodList, parseMethods('full,lrqk'))
+    .addOption(new Option('--device <device>', 'where to run').choices(['auto', 'cpu', 'cuda'] as const).default('auto' as const))
+    .addOption(new Option('--dtype <dtype>', 'compute dtype (default: bf16 on CUDA, f32 on the CPU)').choices(['f32', 'bf16', 'f16'] as const))
+    .option('--context <tokens>', 'engine context (default: what the longest item needs)', (v) => parseLengths(v)[0] as number)
+    .option('--out <dir>', 'results directory: results.jsonl (resumable), report.json, plots', 'lrqk-eval')
+    .option('--no-plots', 'skip the SVG/PNG plots')
+    .option('--json', 'print the report as JSON on stdout instead of a table')
+    .option('-q, --quiet', 'no progress on stderr');
+}
+
+async function openEvalEngine(dir: string, o: { device: 'auto' | 'cpu' | 'cuda'; dtype?: 'f32' | 'bf16' | 'f16'; contextTokens: number; quiet: boolean }): Promise<Engine> {
+  const abs = resolve(dir);
+  await assertModelDir(abs);
+  const { openEngine } = await import('@lrqk/engine');
+  const progress = createProgress({ label: `loading ${abs}`, unit: 'bytes', quiet: o.quiet });
+  try {
+    return await openEngine(abs, {
+      device: o.device,
+      contextTokens: o.contextTokens,
+      ...(o.dtype !== undefined ? { dtype: o.dtype } : {}),
+      onProgress: (d, t) => progress.update(d, t),
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Ctrl-C stops after the current item (results so far are kept); a second Ctrl-C exits at once. */
+function interruptible(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nlrqk eval: interrupted; finished items are saved, rerun the same command to resume (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+function fmt(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+}
+
+/** The terminal table of a RULER-style report: one row per method and length, one column per task. */
+function scoreTable(report: EvalReport): string {
+  const tasks = [...new Set(report.cells.map((c) => c.task))];
+  const table = new Table({ head: ['method', 'length', ...tasks, 'avg', 'prefill tok/s', 'ms/token', 'hit %'], style: { head: [], border: [], compact: true } });
+  for (const s of report.summary) {
+    const cells = tasks.map((t) => fmt(report.cells.find((c) => c.method === s.method && c.length === s.length && c.task === t)?.score));
+    const m = s.means;
+    const prefill = m['prefillMs'] !== undefined && m['promptTokens'] !== undefined && m['prefillMs'] > 0 ? (1000 * m['promptTokens']) / m['prefillMs'] : null;
+    const hit = m['hitRate'] !== undefined ? 100 * m['hitRate'] : null;
+    table.push([s.method, String(s.length), ...cells, fmt(s.score), fmt(prefill, 0), fmt(m['msPerToken'], 2), fmt(hit)]);
+  }
+  return table.toString();
+}
+
+async function finish(o: { header: RunHeader; log: ResultsLog; outDir: string; plots: boolean; json: boolean; aborted: boolean; table: (r: EvalReport) => string }): Promise<void> {
+  const report = await writeReport({ header: o.header, records: o.log.records(), resultsFile: o.log.path, outDir: o.outDir, plots: o.plots });
+  if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stdout.write(`${o.table(report)}\n`);
+    process.stdout.write(`results ${o.log.path}\nreport  ${join(o.outDir, 'report.json')}\n`);
+    for (const p of report.plots) process.stdout.write(`plot    ${p}\n`);
+  }
+  if (o.aborted) process.exitCode = 130;
+}
+
+function rulerCommand() {
+  return runCommand('ruler', 'RULER-style synthetic tasks: accuracy of each attention method at each length')
+    .option('--tasks <list>', 'tasks or families, comma-separated (all, niah, niah_single, vt, cwe, fwe, qa_squad, …)', parseList, ['all'])
+    .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 4k,8k,16k', parseLengths)
+    .option('--count <n>', 'instances per task and length', parseCount, 10)
+    .option('--seed <n>', 'task seed', parseCount, 0)
+    .option('--max-new-tokens <n>', "tokens to generate (default: each task's RULER value)", parseCount)
+    .option('--squad <file>', 'SQuAD-format JSON for qa_squad')
+    .option('--hotpotqa <file>', 'HotpotQA JSON/JSONL for qa_hotpotqa')
+    .action(async (opts) => {
+      const tasks = resolveTasks(opts.tasks);
+      const data = loadQaData(opts);
+      const needed = rulerContextTokens(tasks, opts.lengths, opts.maxNewTokens);
+      const contextTokens = Math.max(needed, opts.context ?? 0);
+      const outDir = resolve(opts.out);
+      const settings = { seed: opts.seed, ...(opts.maxNewTokens !== undefined ? { maxNewTokens: opts.maxNewTokens } : {}) };
+      // Open the results file first: a mismatched one fails before a large model loads.
+      const header = rulerHeader({ modelId: basename(resolve(opts.model)) }, settings);
+      ResultsLog.check(join(outDir, 'results.jsonl'), header);
+      const engine = await openEvalEngine(opts.model, { device: opts.device, ...(opts.dtype ? { dtype: opts.dtype } : {}), contextTokens, quiet: opts.quiet === true });
+      const stop = interruptible();
+      const progress = itemProgress('ruler', opts.quiet === true);
+      try {
+        const log = ResultsLog.open(join(outDir, 'results.jsonl'), header);
+        const summary = await runRuler({
+          engine,
+          methods: opts.attention,
+          tasks,
+          lengths: opts.lengths,
+          count: opts.count,
+          data,
+          log,
+          signal: stop.signal,
+          onProgress: (e) => progress.update(e),
+          ...settings,
+        });
+        progress.stop();
+        if (!opts.quiet) process.stderr.write(`ruler: ${summary.completed} items run, ${summary.resumed} resumed, ${summary.total} in the matrix\n`);
+        await finish({ header, log, outDir, plots: opts.plots, json: opts.json === true, aborted: summary.aborted, table: scoreTable });
+      } finally {
+        progress.stop();
+        stop.dispose();
+        await engine.dispose();
+      }
+    });
+}
+
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('evaluate attention methods: lrqk eval gen (ruler, ppl, longbench and fidelity follow)')
+    .description('evaluate attention methods: accuracy and cost by length (ruler), generation of task files (gen)')
+    .addCommand(rulerCommand())
     .addCommand(genCommand());
 }

@@ -41,6 +41,15 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+function checkHeader(path: string, found: Record<string, unknown>, header: RunHeader): void {
+  if (found['type'] !== 'header' || found['kind'] !== header.kind || found['model'] !== header.model || !sameJson(found['settings'], header.settings)) {
+    throw new EvalError(
+      `${path} holds results of another run (${JSON.stringify({ kind: found['kind'], model: found['model'], settings: found['settings'] })}); ` +
+        `resume with the same model and settings, or write to another --out`,
+    );
+  }
+}
+
 export class ResultsLog {
   readonly path: string;
   readonly #records = new Map<string, ResultRecord>();
@@ -78,14 +87,8 @@ export class ResultsLog {
         } catch (error) {
           throw new EvalError(`${path}:${i + 1}: not a JSON line (${(error as Error).message}); use another --out`, { cause: error });
         }
-        if (i === 0) {
-          if (obj['type'] !== 'header' || obj['kind'] !== header.kind || obj['model'] !== header.model || !sameJson(obj['settings'], header.settings)) {
-            throw new EvalError(
-              `${path} holds results of another run (${JSON.stringify({ kind: obj['kind'], model: obj['model'], settings: obj['settings'] })}); ` +
-                `resume with the same model and settings, or write to another --out`,
-            );
-          }
-        } else if (obj['type'] === 'result' && typeof obj['key'] === 'string') {
+        if (i === 0) checkHeader(path, obj, header);
+        else if (obj['type'] === 'result' && typeof obj['key'] === 'string') {
           log.#records.set(obj['key'], obj as unknown as ResultRecord);
         }
       });
@@ -94,6 +97,20 @@ export class ResultsLog {
       writeFileSync(path, `${JSON.stringify(header)}\n`);
     }
     return log;
+  }
+
+  /** Throws as `open` would when `path` belongs to another run; writes nothing (check before loading a model). */
+  static check(path: string, header: RunHeader): void {
+    if (!existsSync(path)) return;
+    const first = readFileSync(path, 'utf8').split('\n', 1)[0] ?? '';
+    if (first.trim() === '') return;
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(first) as Record<string, unknown>;
+    } catch (error) {
+      throw new EvalError(`${path}:1: not a JSON line (${(error as Error).message}); use another --out`, { cause: error });
+    }
+    checkHeader(path, obj, header);
   }
 
   has(key: string): boolean {
