@@ -6,7 +6,7 @@ export { countParameters, estimateMemory } from './memory.ts';
 export type { MemoryEstimate, MemoryEstimateOptions, ParameterCounts, StorageDtype } from './memory.ts';
 export { CheckpointError, ConfigError } from './errors.ts';
 export { LlamaModel, type PrefillStep, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, type ForwardOptions } from './arch/llama.ts';
-export { loadModel, specFromConfig, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType } from './load.ts';
+export { loadModel, specFromConfig, planMemory, checkMemoryPlan, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType, type MemoryPlan } from './load.ts';
 export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep, FidelityStats } from './attention/backend.ts';
 export { FullAttention } from './attention/full.ts';
 export { OffloadAttention } from './attention/offload.ts';

@@ -1,7 +1,10 @@
 // Loading an HF checkpoint directory into a LlamaModel on a device: config → spec, every weight
 // read by range from its safetensors shard, converted to the compute dtype on the device, with
-// q/k/v and gate/up fused into one matrix each. Refuses up front when the weights (plus the KV
-// cache for the requested context) cannot fit, naming the setting to change.
+// q/k/v and gate/up fused into one matrix each. Refuses up front, before reading any weight, when
+// the weights + the KV cache for the requested context + one prefill chunk's activations cannot
+// fit (GPU memory on CUDA, available host memory on the CPU), naming the settings to change;
+// reports progress in bytes as it reads.
+import { freemem } from 'node:os';
 import { backendInfo, copyStrided, memoryStats, resolveDevice, Tensor, type Device, type RopeScaling } from '@lrqk/tensor';
 import { LlamaModel, type LlamaLayerWeights, type LlamaSpec, type LlamaWeights } from './arch/llama.ts';
 import { loadModelConfig, type ModelConfig } from './config/index.ts';
@@ -16,7 +19,16 @@ export interface LoadOptions {
   dtype?: ComputeDType;
   /** Context (tokens) the caller plans to run; used for the memory check (default 4096). */
   contextTokens?: number;
-  /** Skip the fit check (the KV budget is the attention backend's business). */
+  /**
+   * KV tokens the compute device must hold (default contextTokens: full attention). LRQK keeps
+   * only its top-k + lite rows there, the offload baseline one layer's staging buffer.
+   */
+  deviceKvTokens?: number;
+  /** Prefill chunk the workspace estimate assumes (default 4096, generate()'s default). */
+  prefillChunkTokens?: number;
+  /** Refuse when the plan exceeds this many bytes (default: 95% of free device memory on CUDA, 90% of available host memory on the CPU). */
+  memoryLimitBytes?: number;
+  /** Skip the fit check. */
   skipMemoryCheck?: boolean;
   /** Called as weights load: bytes done of total. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
@@ -61,6 +73,64 @@ export function specFromConfig(config: ModelConfig): LlamaSpec {
     spec.slidingWindow = config.slidingWindow;
   }
   return spec;
+}
+
+/** What loading a model and running it at a context will hold in the compute device's memory. */
+export interface MemoryPlan {
+  device: Device;
+  dtype: ComputeDType;
+  weightBytes: number;
+  /** KV cache for deviceKvTokens tokens. */
+  kvBytes: number;
+  /**
+   * Activations of one prefill chunk (residual, q/k/v, attention output, the MLP's gate/up and
+   * product, down projection) plus the last position's f32 logits; freed between chunks.
+   */
+  workspaceBytes: number;
+  totalBytes: number;
+}
+
+const COMPUTE_BYTES: Record<ComputeDType, number> = { f32: 4, f16: 2, bf16: 2 };
+
+/** The memory plan of `config` in `dtype` on `device` (no allocation). */
+export function planMemory(
+  config: ModelConfig,
+  opts: { device: Device; dtype: ComputeDType; contextTokens: number; deviceKvTokens?: number; prefillChunkTokens?: number },
+): MemoryPlan {
+  const kvTokens = opts.deviceKvTokens ?? opts.contextTokens;
+  const est = estimateMemory(config, { contextTokens: kvTokens, dtype: opts.dtype, kvDtype: opts.dtype });
+  const T = Math.min(opts.prefillChunkTokens ?? 4096, opts.contextTokens);
+  const H = config.hiddenSize;
+  const qDim = config.numAttentionHeads * config.headDim;
+  const kvDim = config.numKeyValueHeads * config.headDim;
+  const I = config.intermediateSize;
+  // x, rmsnorm out, o-proj out, down out: 4·H; qkv: q + 2 kv; attention out: q; gate|up: 2I; silu·up: I.
+  const perToken = 4 * H + (qDim + 2 * kvDim) + qDim + 3 * I;
+  const workspaceBytes = T * perToken * COMPUTE_BYTES[opts.dtype] + config.vocabSize * 4;
+  return {
+    device: opts.device,
+    dtype: opts.dtype,
+    weightBytes: est.weightBytes,
+    kvBytes: est.kvBytes,
+    workspaceBytes,
+    totalBytes: est.weightBytes + est.kvBytes + workspaceBytes,
+  };
+}
+
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/** Throws ModelLoadError, naming the settings to change, when `plan` exceeds `limitBytes`. */
+export function checkMemoryPlan(dir: string, plan: MemoryPlan, limitBytes: number, contextTokens: number): void {
+  if (plan.totalBytes <= limitBytes) return;
+  const where = plan.device === 'cuda' ? 'on the GPU' : 'of host memory';
+  const knobs =
+    plan.device === 'cuda'
+      ? 'lower --context, use --attention lrqk (KV in host memory, only top-k rows on the GPU), or a smaller model'
+      : `lower --context${plan.dtype === 'f32' ? ', use --dtype bf16 (half the weight memory)' : ''}, or a smaller model`;
+  throw new ModelLoadError(
+    `${dir}: needs ${gib(plan.totalBytes)} ${where} (weights ${gib(plan.weightBytes)} in ${plan.dtype} + KV cache ${gib(plan.kvBytes)} + ` +
+      `prefill workspace ${gib(plan.workspaceBytes)}, for a ${contextTokens}-token context) but only ${gib(limitBytes)} is available; ${knobs}`,
+  );
 }
 
 class WeightReader {
@@ -122,16 +192,18 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   const spec = specFromConfig(config);
   const device = resolveDevice(opts.device ?? 'auto');
   const dtype: ComputeDType = opts.dtype ?? (device === 'cuda' ? 'bf16' : 'f32');
-  if (!opts.skipMemoryCheck && device === 'cuda') {
-    const est = estimateMemory(config, { contextTokens: opts.contextTokens ?? 4096, dtype, kvDtype: dtype });
-    const free = memoryStats().freeBytes || backendInfo().totalBytes;
-    if (est.totalBytes > free * 0.95) {
-      const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-      throw new ModelLoadError(
-        `${dir}: needs ${gib(est.totalBytes)} on the GPU (weights ${gib(est.weightBytes)} + KV cache ${gib(est.kvBytes)} for ${opts.contextTokens ?? 4096} tokens) ` +
-          `but only ${gib(free)} is free; lower --context, use --attention lrqk (KV in host memory), or a smaller --dtype`,
-      );
-    }
+  if (!opts.skipMemoryCheck) {
+    const contextTokens = opts.contextTokens ?? 4096;
+    const plan = planMemory(config, {
+      device,
+      dtype,
+      contextTokens,
+      ...(opts.deviceKvTokens !== undefined ? { deviceKvTokens: opts.deviceKvTokens } : {}),
+      ...(opts.prefillChunkTokens !== undefined ? { prefillChunkTokens: opts.prefillChunkTokens } : {}),
+    });
+    const limit =
+      opts.memoryLimitBytes ?? (device === 'cuda' ? 0.95 * (memoryStats().freeBytes || backendInfo().totalBytes) : 0.9 * freemem());
+    checkMemoryPlan(dir, plan, limit, contextTokens);
   }
   const ckpt = await openCheckpoint(dir);
   const r = new WeightReader(ckpt, device, dtype, ckpt.totalBytes, opts.onProgress);
