@@ -101,6 +101,23 @@ describe('completions', () => {
     }
   });
 
+  it('the vLLM sampling extensions (top_k, min_p, repetition_penalty) reach the sampler', async () => {
+    const prompt = 'Sampling knobs';
+    const r = await srv.client.completions.create({ model: MODEL, prompt, max_tokens: 8, temperature: 0.9, seed: 99, top_k: 5, min_p: 0.01, repetition_penalty: 1.3 } as never);
+    const backend = await fx.engine.createBackend({ method: 'full' });
+    try {
+      const gen = fx.engine.generate(fx.engine.encodePrompt(prompt), { backend, maxTokens: 8, temperature: 0.9, seed: 99, topK: 5, minP: 0.01, repetitionPenalty: 1.3 });
+      let step = await gen.next();
+      while (!step.done) step = await gen.next();
+      expect((r as { choices: { text: string }[] }).choices[0]!.text).toBe(step.value.text);
+      // The knobs matter here: without them the same seed samples something else.
+      const plain = await srv.client.completions.create({ model: MODEL, prompt, max_tokens: 8, temperature: 0.9, seed: 99 });
+      expect(plain.choices[0]!.text).not.toBe(step.value.text);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it('stop strings end the text before the stop string, with finish_reason stop', async () => {
     const free = await reference(fx.engine.encodePrompt('Stop here'), 12);
     // A stop string taken from the middle of the free-running output must cut it there.

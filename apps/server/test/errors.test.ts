@@ -123,6 +123,18 @@ describe('bad requests', () => {
     await expectApiError(s.client.chat.completions.create({ ...base, top_logprobs: 3, logprobs: true }), 400, 'unsupported_parameter', 'top_logprobs');
     await expectApiError(s.client.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2, echo: true }), 400, 'unsupported_parameter', 'echo');
     await expectApiError(s.client.completions.create({ model: MODEL, prompt: ['a', 'b'], max_tokens: 2 }), 400, 'unsupported_parameter', 'prompt');
+    await expectApiError(s.client.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2, logprobs: 2 }), 400, 'unsupported_parameter', 'logprobs');
+    await expectApiError(s.client.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2, best_of: 3 }), 400, 'unsupported_parameter', 'best_of');
+    await expectApiError(s.client.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2, logit_bias: { '5': 10 } }), 400, 'unsupported_parameter', 'logit_bias');
+    await expectApiError(s.client.chat.completions.create({ ...base, logprobs: true, stream: true }), 400, 'unsupported_parameter', 'logprobs');
+    await expectApiError(s.client.chat.completions.create({ ...base, response_format: { type: 'json_object' } }), 400, 'unsupported_parameter', 'response_format');
+    await expectApiError(
+      s.client.chat.completions.create({ ...base, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
+      400,
+      'unsupported_parameter',
+      'tools',
+    );
+    await expectApiError(s.client.chat.completions.create({ ...base, attention: 'full', lrqk: { rank: 4 } } as typeof base), 400, 'invalid_parameter', 'lrqk');
     // Defaults that clients send routinely are accepted.
     const ok = await s.client.chat.completions.create({ ...base, n: 1, presence_penalty: 0, frequency_penalty: 0, temperature: 0 });
     expect(ok.choices).toHaveLength(1);
