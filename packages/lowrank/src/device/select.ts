@@ -2,7 +2,7 @@
 // scores = A_K[0:P) · q̂ᵀ for each of a head's Gq proxy queries, combined over the group (shared
 // layout), then the top-k positions per head in ascending order. Everything stays on the device:
 // the candidate count P is a host number the caller already knows, nothing is read back.
-import { groupMax, matmul, Tensor, topk, type Device } from '@lrqk/tensor';
+import { cast, groupMax, matmul, Tensor, topk, type Device } from '@lrqk/tensor';
 
 /**
  * How a factor head's Gq proxy queries are combined (shared per-KV-head layout). `max` ranks a
@@ -39,7 +39,8 @@ export class ProxySelector {
 
   /**
    * Proxy scores of `candidates` positions for every factor head, combined over its queries.
-   * queries: (Hf, Gq, r) f32 (last dim contiguous, other strides free); aK: (Hf, cap, r) f32.
+   * queries: (Hf, Gq, r) f32 (last dim contiguous, other strides free); aK: (Hf, cap, r) f32, bf16
+   * or f16 (queries are rounded to its dtype first, the products accumulate in f32).
    * Returns (Hf, candidates) f32, owned by the caller.
    */
   scores(queries: Tensor, aK: Tensor, candidates: number): Tensor {
@@ -51,18 +52,26 @@ export class ProxySelector {
       throw new RangeError(`ProxySelector: candidates ${candidates} outside [1, ${aK.size(1)}]`);
     }
     const keys = aK.slice(1, 0, candidates);
-    if (gq === 1) return matmul(queries, keys, { transB: true, outDType: 'f32' }).view([hf, candidates]);
-    if (this.#ones) {
-      const ones = this.#ones;
-      // (Hf, 1, Gq) with batch stride 0: the same row of ones for every head.
-      const sumQ = matmul(new Tensor(ones.storage, 'f32', [hf, 1, gq], [0, gq, 1], ones.offset), queries, { outDType: 'f32' });
+    // A_K may be stored in bf16/f16 (spec A.4: proxy scores on bf16): queries are cast to match.
+    const like = (x: Tensor) => (x.dtype === aK.dtype ? x : cast(x, aK.dtype));
+    if (gq === 1 || this.#ones) {
+      let q = queries;
+      if (this.#ones) {
+        const ones = this.#ones;
+        // (Hf, 1, Gq) with batch stride 0: the same row of ones for every head.
+        q = matmul(new Tensor(ones.storage, 'f32', [hf, 1, gq], [0, gq, 1], ones.offset), queries, { outDType: 'f32' });
+      }
+      const qc = like(q);
       try {
-        return matmul(sumQ, keys, { transB: true, outDType: 'f32' }).view([hf, candidates]);
+        return matmul(qc, keys, { transB: true, outDType: 'f32' }).view([hf, candidates]);
       } finally {
-        sumQ.dispose();
+        if (qc !== q) qc.dispose();
+        if (q !== queries) q.dispose();
       }
     }
-    const all = matmul(queries, keys, { transB: true, outDType: 'f32' }); // (Hf, Gq, P)
+    const qc = like(queries);
+    const all = matmul(qc, keys, { transB: true, outDType: 'f32' }); // (Hf, Gq, P)
+    if (qc !== queries) qc.dispose();
     try {
       return groupMax(all);
     } finally {

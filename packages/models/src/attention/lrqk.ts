@@ -23,7 +23,7 @@ import { FidelityRecorder } from './lrqk-fidelity.ts';
 import { resolveLrqkOptions, type LrqkOptions } from './lrqk-options.ts';
 
 interface LayerFactors {
-  aK: Tensor; // (Hf, cap, r) f32, row = position
+  aK: Tensor; // (Hf, cap, r) in the model's dtype, row = position
   bQ: Tensor; // (Hf, r, d) f32
   bK: Tensor;
   qHat: Tensor; // (H, r) f32
@@ -187,8 +187,9 @@ export class LrqkAttention implements AttentionBackend {
         seed: o.seed * 1000 + layer,
         init: o.init,
       });
-      // Zero-filled on the device (a host array of Hf·maxTokens·r floats would be built and copied otherwise).
-      const aK = fill(Tensor.empty([this.#hf, s.maxTokens, o.rank], { dtype: 'f32', device: s.device }), 0);
+      // Stored in the model's dtype (bf16 for real models, spec A.4: half the bytes every proxy-score
+      // pass reads); zero-filled on the device (no host array of Hf·maxTokens·r values).
+      const aK = fill(Tensor.empty([this.#hf, s.maxTokens, o.rank], { dtype: s.dtype, device: s.device }), 0);
       copyStrided(aK.slice(1, 0, n), f.aK);
       // Proxy queries: the last token's A_Q rows (Gq per factor head), selected before A_Q goes.
       const last = f.aQ.view([this.#hf, this.#gq, n, o.rank]).select(2, n - 1); // (Hf, Gq, r)
