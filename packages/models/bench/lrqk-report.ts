@@ -50,7 +50,7 @@ export function decodeFloorMs(row: BenchRow, spec: LlamaSpec, cfg: BenchConfig, 
       return { ms: 1e3 * (weights + kvBytes / pcie), note: 'weights at HBM + KV over PCIe' };
     default: {
       const hf = row.method === 'lrqk-qh' ? spec.heads : spec.kvHeads;
-      const aK = spec.layers * hf * n * cfg.rank * 4;
+      const aK = spec.layers * hf * n * cfg.rank * b; // A_K is stored in the model's dtype
       const slots = spec.layers * hf * (cfg.topK + cfg.lite) * 2 * spec.headDim * b;
       return {
         ms: 1e3 * (weights + (aK + slots) / hbm + row.bytesHostToDevicePerStep / pcie),
