@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import type { AttentionChoice, Engine, SamplingParams } from '@lrqk/engine';
+import type { AttentionChoice, Engine, EngineGenerateOptions, SamplingParams } from '@lrqk/engine';
 import { CliError } from './errors.ts';
 import { formatBytes } from './format.ts';
 import { createProgress } from './progress.ts';
@@ -23,6 +23,8 @@ export interface ModelOptions {
   /** Largest prompt + generated tokens (default: the engine's). */
   contextTokens?: number;
   attention: AttentionChoice;
+  /** Prompt tokens per prefill forward call (bounds activation memory); default generate()'s 4096. */
+  prefillChunkTokens?: number;
   quiet: boolean;
 }
 
@@ -49,7 +51,7 @@ function num(v: unknown, flag: string, check: (n: number) => boolean, what: stri
 
 const posInt = (n: number) => Number.isInteger(n) && n >= 1;
 
-/** Declares --model, --device, --dtype, --context, --attention, --rank, --top-k, --lite, --quiet. */
+/** Declares --model, --device, --dtype, --context, --attention, --rank, --top-k, --lite, --prefill-chunk, --quiet. */
 export function addModelOptions<C extends CommandUnknownOpts>(cmd: C): C {
   cmd
     .addOption(new Option('-m, --model <dir>', 'a Hugging Face model directory (config.json, *.safetensors, tokenizer.json)').makeOptionMandatory())
@@ -60,6 +62,7 @@ export function addModelOptions<C extends CommandUnknownOpts>(cmd: C): C {
     .addOption(new Option('--rank <r>', 'LRQK: rank of the query/key factors (default 32)'))
     .addOption(new Option('--top-k <k>', 'LRQK: tokens selected per step (default 2048)'))
     .addOption(new Option('--lite <l>', 'LRQK: recent tokens always attended (default 64)'))
+    .addOption(new Option('--prefill-chunk <tokens>', 'prompt tokens per prefill step (bounds activation memory; default 4096)'))
     .addOption(new Option('-q, --quiet', 'no progress or statistics on stderr'));
   return cmd;
 }
@@ -81,6 +84,7 @@ export function parseModelOptions(opts: Record<string, unknown>): ModelOptions {
     ...(opts.dtype !== undefined ? { dtype: opts.dtype as DTypeFlag } : {}),
     ...(opts.context !== undefined ? { contextTokens: parseTokens(String(opts.context), '--context') } : {}),
     attention: { method, ...(method === 'lrqk' ? { lrqk } : {}) },
+    ...(opts.prefillChunk !== undefined ? { prefillChunkTokens: parseTokens(String(opts.prefillChunk), '--prefill-chunk') } : {}),
     quiet: opts.quiet === true,
   };
 }
@@ -177,4 +181,25 @@ export function formatGenerationStats(r: {
     `${r.usage.completionTokens} generated, ${r.timing.msPerToken.toFixed(1)} ms/token; finish ${r.finishReason}; ` +
     `KV ${formatBytes(a.deviceBytes)} device, ${formatBytes(a.hostBytes)} host${hit}]`
   );
+}
+
+/**
+ * Options of engine.generate() from the flags. prefillChunkTokens is passed through to
+ * @lrqk/models' generate() (the engine forwards every option it does not consume).
+ */
+export function engineGenerateOptions(
+  m: ModelOptions,
+  sampling: SamplingOptions,
+  extra: Omit<EngineGenerateOptions, keyof SamplingParams | 'maxTokens' | 'stop'>,
+  maxTokens = sampling.maxTokens,
+): EngineGenerateOptions {
+  const { maxTokens: _, stop, ...params } = sampling;
+  const opts: EngineGenerateOptions & { prefillChunkTokens?: number } = {
+    ...params,
+    ...extra,
+    maxTokens,
+    stop,
+    ...(m.prefillChunkTokens !== undefined ? { prefillChunkTokens: m.prefillChunkTokens } : {}),
+  };
+  return opts;
 }

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argmax } from '@lrqk/tensor';
 import { FullAttention, loadModel } from '@lrqk/models';
 import { loadTokenizer } from '@lrqk/tokenizers';
+import { Readable } from 'node:stream';
+import { assertModelDir, parseModelOptions } from '../src/model-options.ts';
+import { readPrompt } from '../src/prompt-input.ts';
 import { lrqk, synthTiny, tempDir } from './model-fixture.ts';
+
+/** A stdin stand-in carrying `text` (a pipe unless `tty`). */
+function fakeStdin(text: string, tty = false): NodeJS.ReadStream {
+  return Object.assign(Readable.from(text ? [Buffer.from(text)] : []), { isTTY: tty }) as unknown as NodeJS.ReadStream;
+}
 
 const tmp = tempDir();
 const dir = join(tmp.dir, 'tiny');
@@ -53,64 +61,61 @@ function json(stdout: string): { ids: number[]; text: string; finishReason: stri
 }
 
 describe('lrqk generate', () => {
-  it('greedy output equals a direct tokenizer → forward → argmax loop; prompt as argument', () => {
+  it('greedy output equals a direct tokenizer → forward → argmax loop, in one prefill pass and in chunks; prompt as argument', () => {
     const r = lrqk(['generate', '-m', dir, '-n', String(N), '--json', '-q', PROMPT]);
     expect(r.code, r.stderr).toBe(0);
     const out = json(r.stdout);
     expect(out.ids).toEqual(reference);
     expect(out.promptTokens).toBeGreaterThan(5);
     expect(r.stderr).toBe('');
+    // The same through chunked prefill (3-token chunks).
+    const chunked = lrqk(['generate', '-m', dir, '-n', String(N), '--json', '-q', '--prefill-chunk', '3', PROMPT]);
+    expect(chunked.code, chunked.stderr).toBe(0);
+    expect(json(chunked.stdout).ids).toEqual(reference);
   });
 
-  it('the prompt from a file, from --prompt-file -, and piped on stdin gives the same ids', () => {
+  it('the prompt piped on stdin gives the same ids; --prompt-file FILE and - read the same text', async () => {
+    const r = lrqk(['generate', '-m', dir, '-n', String(N), '--json', '-q'], { input: PROMPT });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout).ids).toEqual(reference);
     const file = join(tmp.dir, 'prompt.txt');
     writeFileSync(file, PROMPT);
-    for (const [args, input] of [
-      [['--prompt-file', file], ''],
-      [['--prompt-file', '-'], PROMPT],
-      [[], PROMPT],
-    ] as const) {
-      const r = lrqk(['generate', '-m', dir, '-n', String(N), '--json', '-q', ...args], { input });
-      expect(r.code, r.stderr).toBe(0);
-      expect(json(r.stdout).ids).toEqual(reference);
-    }
+    expect(await readPrompt({ args: [], file })).toBe(PROMPT);
+    expect(await readPrompt({ args: [], file: '-', stdin: fakeStdin(PROMPT) })).toBe(PROMPT);
+    expect(await readPrompt({ args: [], stdin: fakeStdin(PROMPT) })).toBe(PROMPT);
+    expect(await readPrompt({ args: ['a', 'b'], stdin: fakeStdin('ignored') })).toBe('a b');
   });
 
-  it('streams text to stdout and statistics to stderr', () => {
-    const r = lrqk(['generate', '-m', dir, '-n', '4', PROMPT]);
+  it('streams text to stdout and statistics to stderr; LRQK attention runs through --attention lrqk; --chat uses the template', () => {
+    const r = lrqk(['generate', '-m', dir, '-n', '6', '--attention', 'lrqk', '--top-k', '4', '--lite', '2', '--rank', '4', PROMPT]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/loaded tiny: LlamaForCausalLM, 2 layers, on cpu in f32/);
-    expect(r.stderr).toMatch(/\d+ prompt tokens, prefill .* tokens\/s\); 4 generated, .* ms\/token; finish length/);
+    expect(r.stderr).toMatch(/loaded tiny: LlamaForCausalLM, 2 layers, on cpu in f32, context \d+ tokens, attention lrqk/);
+    expect(r.stderr).toMatch(/\d+ prompt tokens, prefill .* tokens\/s\); 6 generated, .* ms\/token; finish length; .* hit rate \d+\.\d%/);
+    expect(r.stdout.length).toBeGreaterThan(1);
+    const chat = lrqk(['generate', '-m', dir, '-n', '2', '--json', '-q', '--chat', '--system', 'be brief', PROMPT]);
+    expect(chat.code, chat.stderr).toBe(0);
+    const plain = lrqk(['generate', '-m', dir, '-n', '0', '--json', '-q', PROMPT]);
+    expect(json(chat.stdout).promptTokens).toBeGreaterThan(json(plain.stdout).promptTokens + 5); // the template's header tokens
   });
 
-  it('--chat renders the chat template; LRQK attention runs through --attention lrqk', () => {
-    const plain = json(lrqk(['generate', '-m', dir, '-n', '2', '--json', '-q', 'hello']).stdout);
-    const chat = json(lrqk(['generate', '-m', dir, '-n', '2', '--json', '-q', '--chat', '--system', 'be brief', 'hello']).stdout);
-    expect(chat.promptTokens).toBeGreaterThan(plain.promptTokens + 5); // header tokens of the template
-    const r = lrqk(['generate', '-m', dir, '-n', '6', '--json', '-q', '--attention', 'lrqk', '--top-k', '4', '--lite', '2', '--rank', '4', PROMPT]);
-    expect(r.code, r.stderr).toBe(0);
-    const out = json(r.stdout);
-    expect(out.usage.completionTokens).toBe(6);
-    expect(out.attention.hits! + out.attention.misses!).toBeGreaterThan(0);
-  });
-
-  it('clear errors: no prompt, prompt over the context, LRQK flags without lrqk, missing dir, corrupt checkpoint', () => {
-    const empty = lrqk(['generate', '-m', dir], { input: '' });
-    expect(empty.code).toBe(1);
-    expect(empty.stderr).toMatch(/the prompt is empty/);
+  it('clear errors: no prompt, prompt over the context, LRQK flags without lrqk, missing dir, corrupt checkpoint', async () => {
+    await expect(readPrompt({ args: [], stdin: fakeStdin('') })).rejects.toThrow(/the prompt is empty/);
+    await expect(readPrompt({ args: [], stdin: fakeStdin('x', true) })).rejects.toThrow(/no prompt: pass it as an argument, with --prompt-file FILE, or on stdin/);
+    await expect(readPrompt({ args: [], file: join(tmp.dir, 'none.txt') })).rejects.toThrow(/--prompt-file .*none\.txt: no such file/);
+    expect(() => parseModelOptions({ model: dir, attention: 'full', topK: '8' })).toThrow(/--rank, --top-k and --lite are LRQK parameters; add --attention lrqk/);
+    expect(() => parseModelOptions({ model: dir, context: '12q' })).toThrow(/--context must be a positive number of tokens/);
+    await expect(assertModelDir(join(tmp.dir, 'absent'))).rejects.toThrow(/absent: no such directory/);
     const long = lrqk(['generate', '-m', dir, '--context', '16', '-n', '8', '-q', PROMPT]);
     expect(long.code).toBe(1);
     expect(long.stderr).toMatch(/ContextLengthError: the prompt has \d+ tokens and 8 new tokens were requested: \d+ > the context limit of 16 tokens/);
-    const flags = lrqk(['generate', '-m', dir, '--top-k', '8', 'x']);
-    expect(flags.stderr).toMatch(/--rank, --top-k and --lite are LRQK parameters; add --attention lrqk/);
-    const missing = lrqk(['generate', '-m', join(tmp.dir, 'absent'), 'x']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/absent: no such directory/);
     const broken = join(tmp.dir, 'broken');
     synthTiny(broken);
     truncateSync(join(broken, 'model.safetensors'), statSync(join(broken, 'model.safetensors')).size - 64);
     const corrupt = lrqk(['generate', '-m', broken, '-q', 'x']);
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toMatch(/^lrqk: CheckpointError: .*model\.safetensors/m);
+    const missing = lrqk(['generate', '-m', join(tmp.dir, 'absent'), 'x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`lrqk: ${join(tmp.dir, 'absent')}: no such directory (pass a local Hugging Face model directory; lrqk never downloads)\n`);
   });
 });

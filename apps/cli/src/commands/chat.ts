@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from '@commander-js/extra-typings';
 import type { ChatMessage } from '@lrqk/engine';
 import { CliError } from '../errors.ts';
-import { addModelOptions, addSamplingOptions, formatGenerationStats, openModelEngine, parseModelOptions, parseSamplingOptions } from '../model-options.ts';
+import { addModelOptions, addSamplingOptions, engineGenerateOptions, formatGenerationStats, openModelEngine, parseModelOptions, parseSamplingOptions } from '../model-options.ts';
 
 export function chatCommand() {
   const cmd = new Command('chat')
@@ -52,8 +52,7 @@ export function chatCommand() {
         }
         const backend = await engine.createBackend(model.attention);
         try {
-          const { maxTokens: _, stop, ...params } = sampling;
-          const it = engine.generate(ids, { ...params, backend, maxTokens, stop, signal: ac.signal });
+          const it = engine.generate(ids, engineGenerateOptions(model, sampling, { backend, signal: ac.signal }, maxTokens));
           let r = await it.next();
           while (!r.done) {
             process.stdout.write(r.value.text);

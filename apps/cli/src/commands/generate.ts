@@ -4,7 +4,7 @@
 // progress and the closing statistics go to stderr, so stdout is only the generated text
 // (or, with --json, one JSON object).
 import { Command } from '@commander-js/extra-typings';
-import { addModelOptions, addSamplingOptions, formatGenerationStats, openModelEngine, parseModelOptions, parseSamplingOptions } from '../model-options.ts';
+import { addModelOptions, addSamplingOptions, engineGenerateOptions, formatGenerationStats, openModelEngine, parseModelOptions, parseSamplingOptions } from '../model-options.ts';
 import { createProgress } from '../progress.ts';
 import { readPrompt } from '../prompt-input.ts';
 
@@ -39,8 +39,7 @@ export function generateCommand() {
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);
       try {
-        const { maxTokens, stop, ...params } = sampling;
-        const it = engine.generate(ids, { ...params, backend, maxTokens, stop, signal: ac.signal, onPrefill: (d, t) => prefillBar.update(d, t) });
+        const it = engine.generate(ids, engineGenerateOptions(model, sampling, { backend, signal: ac.signal, onPrefill: (d, t) => prefillBar.update(d, t) }));
         let r = await it.next();
         prefillBar.stop();
         while (!r.done) {
