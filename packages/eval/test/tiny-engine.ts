@@ -30,6 +30,7 @@ export function counting(engine: Engine): { engine: EvalEngine; calls: () => num
       contextTokens: engine.contextTokens,
       tokenizer: engine.tokenizer,
       encodePrompt: (t) => engine.encodePrompt(t),
+      encodeChat: (m, o) => engine.encodeChat(m, o),
       createBackend: (c) => engine.createBackend(c),
       generate: (ids, o) => {
         calls++;

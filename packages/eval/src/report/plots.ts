@@ -42,8 +42,13 @@ export async function writePlot(spec: TopLevelSpec, base: string): Promise<{ svg
 /** "4K" for 4096, "512" for 512 (axis labels of token lengths). */
 const LENGTH_LABEL = "datum.value >= 1024 && datum.value % 1024 == 0 ? (datum.value / 1024) + 'K' : format(datum.value, 'd')";
 
-/** Accuracy (mean over tasks, 0–100) against length, one line per method. */
-export function accuracyVsLengthSpec(rows: readonly { method: string; length: number; score: number }[], title: string): TopLevelSpec {
+/** A metric against length, one line per method (log-2 length axis labelled at the lengths run). */
+export function metricVsLengthSpec(
+  rows: readonly { method: string; length: number; value: number }[],
+  title: string,
+  yTitle: string,
+  yDomain?: readonly [number, number],
+): TopLevelSpec {
   const lengths = [...new Set(rows.map((r) => r.length))].sort((a, b) => a - b);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -56,14 +61,24 @@ export function accuracyVsLengthSpec(rows: readonly { method: string; length: nu
       x: {
         field: 'length',
         type: 'quantitative',
-        title: 'prompt length (tokens)',
+        title: 'length (tokens)',
         scale: { type: 'log', base: 2, domain: lengths.length > 1 ? [lengths[0] as number, lengths.at(-1) as number] : undefined },
         axis: { values: lengths, labelExpr: LENGTH_LABEL },
       },
-      y: { field: 'score', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: [...yDomain] } : { zero: false } },
       color: { field: 'method', type: 'nominal', title: 'attention' },
     },
   } as TopLevelSpec;
+}
+
+/** Accuracy (mean over tasks, 0–100) against length, one line per method. */
+export function accuracyVsLengthSpec(rows: readonly { method: string; length: number; score: number }[], title: string): TopLevelSpec {
+  return metricVsLengthSpec(
+    rows.map((r) => ({ method: r.method, length: r.length, value: r.score })),
+    title,
+    'accuracy (%)',
+    [0, 100],
+  );
 }
 
 /** A per-layer line chart of one or more metrics (0–1), one line per series. */

@@ -3,7 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultRecord, RunHeader } from '../run/results-log.ts';
-import { accuracyVsLengthSpec, perLayerSpec, writePlot } from './plots.ts';
+import { corpusPerplexity } from '../run/perplexity.ts';
+import { accuracyVsLengthSpec, metricVsLengthSpec, perLayerSpec, writePlot } from './plots.ts';
 import { summarizeByMethodLength, summarizeCells, type CellSummary, type MethodLengthSummary } from './summary.ts';
 
 export interface EvalReport {
@@ -15,6 +16,8 @@ export interface EvalReport {
   items: number;
   cells: CellSummary[];
   summary: MethodLengthSummary[];
+  /** Corpus perplexity exp(Σ NLL / Σ tokens) by method and window length (perplexity runs). */
+  perplexity?: { method: string; length: number; ppl: number; windows: number; tokens: number }[];
   /** Per-layer fidelity (fidelity runs): mean over heads and items, by method. */
   perLayer?: PerLayerRow[];
   plots: string[];
@@ -85,11 +88,22 @@ export async function writeReport(o: WriteReportOptions): Promise<EvalReport> {
   };
   const perLayer = perLayerRows(o.records);
   if (perLayer.length > 0) report.perLayer = perLayer;
+  if (o.header.kind === 'ppl') {
+    report.perplexity = summary.map((s) => {
+      const rows = o.records.filter((r) => r.method === s.method && r.length === s.length);
+      return { method: s.method, length: s.length, ppl: corpusPerplexity(rows), windows: rows.length, tokens: rows.reduce((a, r) => a + (r.values['tokens'] ?? 0), 0) };
+    });
+  }
   if (o.plots !== false) {
     const add = (p: { svg: string; png: string }) => report.plots.push(p.svg, p.png);
     const scored = summary.filter((s) => s.score !== null).map((s) => ({ method: s.method, length: s.length, score: s.score as number }));
     if (scored.length > 0) {
       add(await writePlot(accuracyVsLengthSpec(scored, `${o.header.kind}: accuracy vs length (${o.header.model})`), join(o.outDir, 'accuracy-vs-length')));
+    }
+    const ppl = (report.perplexity ?? []).filter((r) => Number.isFinite(r.ppl));
+    if (ppl.length > 0) {
+      const rows = ppl.map((r) => ({ method: r.method, length: r.length, value: r.ppl }));
+      add(await writePlot(metricVsLengthSpec(rows, `perplexity vs window length (${o.header.model})`, 'perplexity'), join(o.outDir, 'perplexity-vs-length')));
     }
     if (perLayer.length > 0) {
       const series = (field: 'massCaptured' | 'topkRecall' | 'hitRate', name: string) =>

@@ -1,4 +1,4 @@
 // What the evaluation uses of an Engine (so unit tests of the bookkeeping can pass a stand-in).
 import type { Engine } from '@lrqk/engine';
 
-export type EvalEngine = Pick<Engine, 'modelId' | 'contextTokens' | 'tokenizer' | 'encodePrompt' | 'createBackend' | 'generate' | 'tokenLogProbs'>;
+export type EvalEngine = Pick<Engine, 'modelId' | 'contextTokens' | 'tokenizer' | 'encodePrompt' | 'encodeChat' | 'createBackend' | 'generate' | 'tokenLogProbs'>;

@@ -10,22 +10,31 @@ export interface GenerationOutcome {
   result: EngineResult;
 }
 
-/** Runs greedy decoding of `maxNewTokens` after `promptIds` with a backend of `method`; disposes the backend. */
-export async function generateWith(
-  engine: EvalEngine,
-  method: MethodSpec,
-  promptIds: readonly number[],
-  maxNewTokens: number,
-  signal?: AbortSignal,
-  extraLrqk: Record<string, unknown> = {},
-): Promise<GenerationOutcome> {
+export interface GenerateWithOptions {
+  maxNewTokens: number;
+  signal?: AbortSignal;
+  /** Stop strings (e.g. "\n" for LongBench's samsum). */
+  stop?: readonly string[];
+  /** LRQK options added to the method's (e.g. `{ fidelity: true }`). */
+  extraLrqk?: Record<string, unknown>;
+}
+
+/** Runs greedy decoding after `promptIds` with a fresh backend of `method`; disposes the backend. */
+export async function generateWith(engine: EvalEngine, method: MethodSpec, promptIds: readonly number[], o: GenerateWithOptions): Promise<GenerationOutcome> {
   const backend = await engine.createBackend({
     method: method.method,
-    lrqk: { ...method.lrqk, ...extraLrqk },
-    maxTokens: promptIds.length + maxNewTokens,
+    lrqk: { ...method.lrqk, ...(o.extraLrqk ?? {}) },
+    maxTokens: promptIds.length + o.maxNewTokens,
   });
   try {
-    const it = engine.generate(promptIds, { backend, maxTokens: maxNewTokens, temperature: 0, seed: 0, ...(signal ? { signal } : {}) });
+    const it = engine.generate(promptIds, {
+      backend,
+      maxTokens: o.maxNewTokens,
+      temperature: 0,
+      seed: 0,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.stop && o.stop.length > 0 ? { stop: o.stop } : {}),
+    });
     let step = await it.next();
     while (!step.done) step = await it.next();
     const r = step.value;
