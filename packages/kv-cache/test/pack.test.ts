@@ -24,8 +24,19 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   return r.stdout ?? '';
 }
 
+/** Why the test cannot run here (no built addon; no pnpm/npm, e.g. on the bare GPU machine), or ''. */
+function missing(): string {
+  if (!existsSync(addon)) return `no built @lrqk/tensor addon at ${addon}`;
+  for (const tool of ['pnpm', 'npm']) {
+    const r = spawnSync(tool, ['--version'], { env: { ...process.env, PATH }, encoding: 'utf8' });
+    if (r.status !== 0) return `${tool} is not available (${r.error?.message ?? `status ${r.status}`})`;
+  }
+  return '';
+}
+const why = missing();
+
 describe('@lrqk/kv-cache tarball', () => {
-  it.skipIf(!existsSync(addon))('installs with @lrqk/tensor in an empty project and runs the README example', () => {
+  it.skipIf(why !== '')(`installs with @lrqk/tensor in an empty project and runs the README example${why ? ` (skipped: ${why})` : ''}`, () => {
     const tmp = mkdtempSync(join(tmpdir(), 'lrqk-kv-pack-'));
     try {
       const packDir = join(tmp, 'pack');
