@@ -58,3 +58,5 @@ export type { LongBenchItem } from './longbench/load.ts';
 export { LONGBENCH_PROMPTS, LONGBENCH_MAX_NEW_TOKENS, LONGBENCH_NO_CHAT, formatLongBenchPrompt } from './longbench/prompts.ts';
 export { runLongBench, longBenchHeader, truncateMiddle } from './longbench/run.ts';
 export type { LongBenchRunOptions } from './longbench/run.ts';
+export { runFidelity, fidelityHeader, fidelityRecord, perLayerMeans } from './run/fidelity.ts';
+export type { FidelityRunOptions } from './run/fidelity.ts';
