@@ -4,7 +4,8 @@
 # Llama-3.1-8B-shaped bf16 model built on the device. Arguments go to the bench (see --help), e.g.
 #   bash tools/device/bench-lrqk.sh                                   # 8 layers, 32K and 128K
 #   bash tools/device/bench-lrqk.sh --contexts 512K --layers 2 --methods offload,lrqk-kv,lrqk-qh
-# The table goes to stdout and $OUT/bench-lrqk.txt, the JSON to $OUT/lrqk-bench.json.
+# The table goes to stdout and $OUT/bench-lrqk.txt, the JSON to $OUT/lrqk-bench.json and a Markdown
+# report (for docs/benchmarks/lrqk.md) to $OUT/lrqk-bench.md.
 # Env: OUT (default .device/out), LRQK_BENCH_TIMEOUT_S (default 540).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -151,3 +151,34 @@ export function checkGoals(rows: RowWithFloor[], goalContext: number, fullLayers
 export function renderGoals(goals: GoalCheck[]): string {
   return goals.map((g) => `${g.met === null ? '  n/a' : g.met ? '  met' : ' MISS'}  ${g.goal}: ${g.detail}`).join('\n');
 }
+
+/** The report as Markdown (for docs/benchmarks/lrqk.md): setup, the table, the goals. */
+export function renderMarkdown(o: {
+  device: string;
+  date: string;
+  command: string;
+  setup: string[];
+  rows: RowWithFloor[];
+  goals: GoalCheck[];
+  errors: { context: number; method: string; error: string }[];
+}): string {
+  const head = ['context', 'method', 'prefill (s)', 'factorization (% of prefill)', 'decode (ms/token)', 'floor (ms)', '× floor', 'GPU peak (GiB)', 'backend on GPU (GiB)', 'hit rate', 'H→D (MB/step)', 'D→H (MB/step)'];
+  const rows = o.rows.map((r) => [
+    tokensLabel(r.context),
+    r.method,
+    fmt(r.prefillMs / 1e3),
+    r.method.startsWith('lrqk') ? fmt((100 * r.factorizationMs) / r.prefillMs, 1) : '',
+    fmt(r.decodeMsPerToken),
+    fmt(r.floorMs),
+    fmt(r.ratioToFloor),
+    fmt(r.peakDeviceBytes / GiB),
+    fmt(r.backendDeviceBytes / GiB, 3),
+    r.hitRate === null ? '' : fmt(r.hitRate, 3),
+    fmt(r.bytesHostToDevicePerStep / MB),
+    fmt(r.bytesDeviceToHostPerStep / MB, 3),
+  ]);
+  const table = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const goals = o.goals.map((g) => `- ${g.met === null ? 'n/a' : g.met ? 'met' : '**missed**'}: ${g.goal} — ${g.detail}`).join('\n');
+  const errors = o.errors.length ? `\n\nFailed setups:\n\n${o.errors.map((e) => `- ${tokensLabel(e.context)} ${e.method}: ${e.error.split('\n')[0]}`).join('\n')}` : '';
+  return `# bench:lrqk\n\n${o.device}, ${o.date}.\n\n\`\`\`\n${o.command}\n\`\`\`\n\n${o.setup.map((s) => `- ${s}`).join('\n')}\n\n${table}\n\nFloors: ${[...new Set(o.rows.map((r) => `${r.method} — ${r.floorNote}`))].join('; ')}.\n\nGoals:\n\n${goals}${errors}\n`;
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { backendInfo, memoryStats } from '@lrqk/tensor';
 import { BenchArgsError, parseBenchArgs, type BenchConfig } from './lrqk-args.ts';
 import { benchSpec, randomModel, weightBytes } from './lrqk-model.ts';
-import { checkGoals, renderGoals, renderTable, tokensLabel, withFloors, type BenchRow } from './lrqk-report.ts';
+import { checkGoals, renderGoals, renderMarkdown, renderTable, tokensLabel, withFloors, type BenchRow } from './lrqk-report.ts';
 import { runSetup } from './lrqk-run.ts';
 
 export interface BenchOutput {
@@ -21,7 +21,7 @@ export interface BenchOutput {
 }
 
 /** Runs every setup of `cfg`; `log` receives progress and the report. */
-export async function runBench(cfg: BenchConfig, log: (line: string) => void = console.log): Promise<BenchOutput> {
+export async function runBench(cfg: BenchConfig, log: (line: string) => void = console.log, argvText = ''): Promise<BenchOutput> {
   const info = backendInfo();
   if (cfg.device === 'cuda' && !info.available) throw new BenchArgsError(`--device cuda: no CUDA device (${info.tried.join('; ')}); pass --device cpu to run on the CPU`);
   const { spec, fullLayers } = benchSpec(cfg.model, cfg.layers);
@@ -29,8 +29,13 @@ export async function runBench(cfg: BenchConfig, log: (line: string) => void = c
   const wBytes = weightBytes(spec, cfg.dtype);
   const embedBytes = spec.vocabSize * spec.hiddenSize * (cfg.dtype === 'f32' ? 4 : 2);
   const device = cfg.device === 'cuda' ? `${info.name ?? 'CUDA'}` : 'cpu';
-  log(`bench:lrqk on ${device}: ${cfg.model} (${spec.layers} of ${fullLayers} layers built${spec.layers < fullLayers ? '; per-token numbers are for this depth, memory is also shown scaled' : ''}), ${cfg.dtype}, batch 1`);
-  log(`  weights ${(wBytes / 2 ** 30).toFixed(2)} GiB built (${(weightBytes(fullSpec, cfg.dtype) / 2 ** 30).toFixed(2)} GiB at full depth); r=${cfg.rank} top-k=${cfg.topK} lite=${cfg.lite}; floors: HBM ${cfg.hbmGBps} GB/s, PCIe ${cfg.pcieGBps} GB/s`);
+  const setup = [
+    `${cfg.model}, random weights built on the device: ${spec.layers} of ${fullLayers} layers${spec.layers < fullLayers ? ' (per-token times and bytes are for this depth; the memory goal scales the backend to full depth)' : ''}, ${cfg.dtype}, batch 1`,
+    `weights ${(wBytes / 2 ** 30).toFixed(2)} GiB built (${(weightBytes(fullSpec, cfg.dtype) / 2 ** 30).toFixed(2)} GiB at full depth); LRQK r=${cfg.rank}, top-k=${cfg.topK}, lite=${cfg.lite}, 2 iterations, tol 1e-2`,
+    `decode: ${cfg.warmupSteps} warm-up + ${cfg.decodeSteps} timed steps after a random prompt (full and offload prefill in 4096-token chunks, LRQK whole); floors: HBM ${cfg.hbmGBps} GB/s, PCIe ${cfg.pcieGBps} GB/s`,
+  ];
+  log(`bench:lrqk on ${device}`);
+  for (const line of setup) log(`  ${line}`);
   const t0 = performance.now();
   const model = randomModel(spec, cfg.dtype, cfg.device, cfg.seed);
   const rows: BenchRow[] = [];
@@ -75,7 +80,10 @@ export async function runBench(cfg: BenchConfig, log: (line: string) => void = c
     mkdirSync(cfg.outDir, { recursive: true });
     const file = join(cfg.outDir, 'lrqk-bench.json');
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-    log(`wrote ${file}`);
+    const md = join(cfg.outDir, 'lrqk-bench.md');
+    const command = `node --conditions=source packages/models/bench/lrqk.bench.ts ${argvText}`.trim();
+    writeFileSync(md, renderMarkdown({ device, date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', command, setup, rows: floored, goals, errors }));
+    log(`wrote ${file} and ${md}`);
   }
   return out;
 }
@@ -92,7 +100,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const out = await runBench(cfg);
+  const out = await runBench(cfg, console.log, process.argv.slice(2).join(' '));
   if (out.errors.length > 0) process.exitCode = 1;
 }
 

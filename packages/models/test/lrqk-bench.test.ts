@@ -72,6 +72,9 @@ describe('bench:lrqk on the CPU with a tiny model', () => {
       const json = JSON.parse(readFileSync(join(dir, 'lrqk-bench.json'), 'utf8')) as BenchOutput;
       expect(json.rows).toHaveLength(8);
       expect(json.model).toMatchObject({ name: 'tiny', builtLayers: 2, fullLayers: 2 });
+      const md = readFileSync(join(dir, 'lrqk-bench.md'), 'utf8');
+      expect(md.split('\n').filter((l) => l.startsWith('| 72 ') || l.startsWith('| 40 '))).toHaveLength(8);
+      expect(md).toContain('Goals:');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
