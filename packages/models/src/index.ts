@@ -5,7 +5,7 @@ export * from './config/index.ts';
 export { countParameters, estimateMemory } from './memory.ts';
 export type { MemoryEstimate, MemoryEstimateOptions, ParameterCounts, StorageDtype } from './memory.ts';
 export { CheckpointError, ConfigError } from './errors.ts';
-export { LlamaModel, type PrefillStep, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, type ForwardOptions } from './arch/llama.ts';
+export { LlamaModel, DEFAULT_MLP_CHUNK_TOKENS, type PrefillStep, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, type ForwardOptions } from './arch/llama.ts';
 export { loadModel, specFromConfig, planMemory, checkMemoryPlan, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType, type MemoryPlan } from './load.ts';
 export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep, FidelityStats } from './attention/backend.ts';
 export { FullAttention } from './attention/full.ts';

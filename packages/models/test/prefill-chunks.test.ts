@@ -108,6 +108,23 @@ describe('chunked prefill', () => {
     b.dispose();
   });
 
+  it('MLP row blocks (mlpChunkTokens) give the same logits as one block, for every position', () => {
+    const a = new FullAttention(shape(model));
+    const b = new FullAttention(shape(model));
+    const whole = model.forward(ref.prompt, a, { allLogits: true });
+    const blocks = model.forward(ref.prompt, b, { allLogits: true, mlpChunkTokens: 3 });
+    const x = whole.toFloat64Array();
+    const y = blocks.toFloat64Array();
+    expect(y.length).toBe(ref.prompt.length * model.spec.vocabSize);
+    let err = 0;
+    for (let i = 0; i < x.length; i++) err = Math.max(err, Math.abs(x[i]! - y[i]!));
+    expect(err).toBeLessThanOrEqual(1e-5);
+    expect(() => model.forward([1], b, { mlpChunkTokens: 0 })).toThrow(/mlpChunkTokens/);
+    for (const t of [whole, blocks]) t.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
   it('tells the backend which chunk ends the prompt, with chunk starts and sizes', async () => {
     const rec = new Recording('full', new FullAttention(shape(model)));
     await greedy(rec, 5, 3);

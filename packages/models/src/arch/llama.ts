@@ -68,7 +68,17 @@ export interface ForwardOptions {
    * `AttentionStep.last`.
    */
   last?: boolean;
+  /**
+   * Rows per MLP pass (default 4096). The MLP's (T, 2·intermediate) activations dominate a long
+   * chunk's memory (7.5 GB for 128K tokens of Llama-3.1-8B in bf16), so a chunk longer than this
+   * runs its MLP in row blocks; a backend that needs the whole prompt in one call (LRQK) then still
+   * has bounded MLP memory.
+   */
+  mlpChunkTokens?: number;
 }
+
+/** Default rows per MLP pass (see ForwardOptions.mlpChunkTokens). */
+export const DEFAULT_MLP_CHUNK_TOKENS = 4096;
 
 /** AttentionStep plus `last` (see ForwardOptions.last); backends that ignore it are unaffected. */
 export type PrefillStep = AttentionStep & { last?: boolean };
@@ -130,6 +140,8 @@ export class LlamaModel {
     if (T === 0) throw new Error('forward: empty chunk');
     const start = opts.start ?? backend.length;
     const step: PrefillStep = { start, tokens: T, decode: T === 1 && start > 0, last: opts.last ?? true };
+    const mlpRows = opts.mlpChunkTokens ?? DEFAULT_MLP_CHUNK_TOKENS;
+    if (!(Number.isInteger(mlpRows) && mlpRows >= 1)) throw new RangeError(`forward: mlpChunkTokens must be a positive integer, got ${mlpRows}`);
     const w = this.weights;
     const dev = this.device;
     const scope = new Scope();
@@ -157,11 +169,22 @@ export class LlamaModel {
           backend.forward(l, q, k, v, attnOut, step);
           const o = inner.track(linear(attnOut.view([T, qDim]), lw.o, lw.oBias));
           add(x, o, { out: x });
-          const h2 = inner.track(rmsnorm(x, lw.postNorm, { eps: s.rmsNormEps }));
-          const gu = inner.track(linear(h2, lw.gateUp));
-          const act = inner.track(siluMulFused(gu));
-          const d = inner.track(linear(act, lw.down));
-          add(x, d, { out: x });
+          // Free the attention half's buffers before the MLP's (idempotent; the scope disposes again).
+          for (const t of [h, qkv, o]) t.dispose();
+          for (let r0 = 0; r0 < T; r0 += mlpRows) {
+            // Row block of the residual stream (a contiguous view); its MLP buffers are freed per block.
+            const xr = T <= mlpRows ? x : x.slice(0, r0, Math.min(T, r0 + mlpRows));
+            const block = new Scope();
+            try {
+              const h2 = block.track(rmsnorm(xr, lw.postNorm, { eps: s.rmsNormEps }));
+              const gu = block.track(linear(h2, lw.gateUp));
+              const act = block.track(siluMulFused(gu));
+              const d = block.track(linear(act, lw.down));
+              add(xr, d, { out: xr });
+            } finally {
+              block.dispose();
+            }
+          }
         } finally {
           inner.dispose();
         }
