@@ -33,6 +33,12 @@ interface LayerFactors {
   worst: Tensor;
 }
 
+/** A growable (heads, cap, D) f32 buffer of which rows [0, length) hold data. */
+interface Collected {
+  buf: Tensor;
+  length: number;
+}
+
 export class LrqkAttention implements AttentionBackend {
   readonly name = 'lrqk';
   readonly options: LrqkOptions;
@@ -41,9 +47,9 @@ export class LrqkAttention implements AttentionBackend {
   readonly #hf: number; // factor heads
   readonly #gq: number; // queries per factor head
   #factors: (LayerFactors | undefined)[];
-  /** Queries (H, n, D) and keys (Hkv, n, D), f32, kept until the layer's factorization. */
-  #queries: (Tensor | undefined)[];
-  #keys: (Tensor | undefined)[];
+  /** Queries (H, cap, D) and keys (Hkv, cap, D), f32, rows [0, length) valid, kept until the layer's factorization. */
+  #queries: (Collected | undefined)[];
+  #keys: (Collected | undefined)[];
   #length = 0;
   #extraPrefillMs = 0;
   /** Proxy scores → top-k, combining a KV group's queries in the shared layout (no sync per step). */
@@ -140,21 +146,37 @@ export class LrqkAttention implements AttentionBackend {
     return new Tensor(t.storage, t.dtype, [this.#shape.kvHeads, t.size(1), t.size(2)], [t.strides[0]! * G, t.strides[1]!, 1], t.offset);
   }
 
-  /** Appends q (T, H, D) and k (T, Hkv, D) to the layer's f32 buffers. */
+  /**
+   * Appends q (T, H, D) and k (T, Hkv, D) to the layer's f32 buffers. Capacity doubles when full,
+   * so decoding token by token up to K + L costs O(n) copies, not O(n²).
+   */
   #collect(layer: number, q: Tensor, k: Tensor): void {
-    const grow = (prev: Tensor | undefined, x: Tensor): Tensor => {
+    const grow = (prev: Collected | undefined, x: Tensor): Collected => {
       const T = x.size(0);
-      const start = prev ? prev.size(1) : 0;
-      const buf = Tensor.empty([x.size(1), start + T, x.size(2)], { dtype: 'f32', device: this.#shape.device });
-      if (prev) {
-        copyStrided(buf.slice(1, 0, start), prev);
-        prev.dispose();
+      const start = prev ? prev.length : 0;
+      let buf = prev?.buf;
+      if (!buf || start + T > buf.size(1)) {
+        const cap = Math.min(Math.max(start + T, 2 * start), Math.max(start + T, this.#shape.maxTokens));
+        const next = Tensor.empty([x.size(1), cap, x.size(2)], { dtype: 'f32', device: this.#shape.device });
+        if (buf) {
+          copyStrided(next.slice(1, 0, start), buf.slice(1, 0, start));
+          buf.dispose();
+        }
+        buf = next;
       }
       copyStrided(buf.slice(1, start, start + T), x.transpose(0, 1));
-      return buf;
+      return { buf, length: start + T };
     };
     this.#queries[layer] = grow(this.#queries[layer], q);
     this.#keys[layer] = grow(this.#keys[layer], k);
+  }
+
+  /** The collected rows as one contiguous (heads, length, D) tensor (the buffer itself when full). */
+  static #take(c: Collected): Tensor {
+    if (c.length === c.buf.size(1)) return c.buf;
+    const t = c.buf.slice(1, 0, c.length).contiguous();
+    c.buf.dispose();
+    return t;
   }
 
   /** Factorizes the layer's queries and keys so far and makes the first selection. */
@@ -164,8 +186,8 @@ export class LrqkAttention implements AttentionBackend {
     const s = this.#shape;
     const D = s.headDim;
     const G = s.heads / s.kvHeads;
-    const queries = this.#queries[layer]!; // (H, n, D) f32
-    const keysKv = this.#keys[layer]!; // (Hkv, n, D) f32
+    const queries = LrqkAttention.#take(this.#queries[layer]!); // (H, n, D) f32
+    const keysKv = LrqkAttention.#take(this.#keys[layer]!); // (Hkv, n, D) f32
     this.#queries[layer] = undefined;
     this.#keys[layer] = undefined;
     let keys = keysKv;
@@ -272,7 +294,7 @@ export class LrqkAttention implements AttentionBackend {
   reset(): void {
     this.kv.reset();
     for (const f of this.#factors) if (f) for (const t of Object.values(f)) (t as Tensor).dispose();
-    for (const q of [...this.#queries, ...this.#keys]) q?.dispose();
+    for (const c of [...this.#queries, ...this.#keys]) c?.buf.dispose();
     this.#factors.fill(undefined);
     this.#queries.fill(undefined);
     this.#keys.fill(undefined);
