@@ -2,7 +2,7 @@
 // softmax attention of the step's query over every cached key — from a device copy of K the
 // recorder keeps — is compared with the set the backend actually attends (selected ∪ lite):
 // the probability mass that set carries, and how many of the exact top-k positions it contains.
-import { copyStrided, matmul, softmax, Tensor, topk } from '@lrqk/tensor';
+import { copyStrided, fill, indexSelect, matmul, softmax, Tensor, topk } from '@lrqk/tensor';
 import type { AttentionShape, FidelityStats } from './backend.ts';
 
 export class FidelityRecorder {
@@ -53,20 +53,23 @@ export class FidelityRecorder {
       const probs = softmax(logits);
       const k = Math.min(this.#topK, n);
       const { values, indices } = topk(logits, k, { indexDType: 'i32' });
-      const p = probs.toFloat64Array();
+      // Only the attended probabilities come back (gathered on the device), not all H·n of them.
+      const sets = Array.from({ length: H }, (_, h) => [...new Set(attended(h))].filter((p) => p >= 0 && p < n));
+      const m = Math.max(1, ...sets.map((x) => x.length));
+      const idx = new Int32Array(H * m).fill(-1);
+      sets.forEach((x, h) => idx.set(x, h * m));
+      const idxT = Tensor.from(idx, [H, m], { dtype: 'i32', device: s.device });
+      const picked = fill(Tensor.empty([H, m, 1], { device: s.device }), 0);
+      indexSelect(probs.view([H, n, 1]), idxT, { out: picked, skipNegative: true, checkBounds: false });
+      const p = picked.toFloat64Array();
       const top = indices.toArray();
-      for (const t of [probs, values, indices]) t.dispose();
-      const mark = new Uint8Array(n);
+      for (const t of [probs, values, indices, idxT, picked]) t.dispose();
       for (let h = 0; h < H; h++) {
-        mark.fill(0);
         let mass = 0;
-        for (const pos of attended(h)) {
-          if (pos < 0 || pos >= n || mark[pos]) continue;
-          mark[pos] = 1;
-          mass += p[h * n + pos]!;
-        }
+        for (let j = 0; j < m; j++) mass += p[h * m + j]!;
+        const set = new Set(sets[h]);
         let found = 0;
-        for (let j = 0; j < k; j++) found += mark[top[h * k + j]!]!;
+        for (let j = 0; j < k; j++) if (set.has(top[h * k + j]!)) found++;
         this.#mass[layer * H + h]! += mass;
         this.#recall[layer * H + h]! += found / k;
       }
