@@ -102,6 +102,17 @@ describe('runRuler', () => {
     expect(readFileSync(svg, 'utf8')).toContain('lrqk:rank=8:topK=64:lite=16');
   });
 
+  it('checks that every task fits its length before running anything', async () => {
+    const path = join(work, 'preflight', 'results.jsonl');
+    const first = counting(engine);
+    // The four needles of niah_multiquery do not fit in 512 byte-level tokens.
+    await expect(
+      runRuler({ ...plan, tasks: ['vt', 'niah_multiquery'], engine: first.engine, methods, log: ResultsLog.open(path, rulerHeader(engine, plan)) }),
+    ).rejects.toThrow(/niah_multiquery: the prompt needs at least \d+ tokens/);
+    expect(first.calls()).toBe(0);
+    expect(resultLines(path)).toHaveLength(0);
+  });
+
   it('refuses a results file of another run, and a context too small for the lengths', async () => {
     const path = join(work, 'other', 'results.jsonl');
     ResultsLog.open(path, rulerHeader(engine, plan));

@@ -1,10 +1,13 @@
 // `lrqk eval`: how much accuracy an attention method keeps at a length, and at what cost.
 //   lrqk eval ruler      RULER-style synthetic tasks: method × length × task accuracy
+//   lrqk eval ppl        sliding-window perplexity (WikiText-2 test by default)
+//   lrqk eval longbench  local LongBench JSONL files, official metric per dataset
+//   lrqk eval fidelity   LRQK against exact attention: mass captured, top-k recall, hit rate per layer
 //   lrqk eval gen        task instances as JSONL (prompt, answers, metadata) for other tools
 // Results go to OUT/results.jsonl as each item finishes (rerun the same command to resume), then
 // OUT/report.json, SVG + PNG plots, and a summary table on stdout. The evaluation itself lives in
 // @lrqk/eval; this file parses options, shows progress and prints.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
@@ -12,8 +15,17 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { Engine } from '@lrqk/engine';
 import {
+  fidelityHeader,
   generateInstances,
   loadHotpotQa,
+  loadLongBench,
+  longBenchHeader,
+  perplexityHeader,
+  runFidelity,
+  runLongBench,
+  runPerplexity,
+  wikitextTestText,
+  type LongBenchItem,
   loadSquad,
   parseMethods,
   resolveTasks,
@@ -256,44 +268,143 @@ function rulerCommand() {
     .action(async (opts) => {
       const tasks = resolveTasks(opts.tasks);
       const data = loadQaData(opts);
-      const needed = rulerContextTokens(tasks, opts.lengths, opts.maxNewTokens);
-      const contextTokens = Math.max(needed, opts.context ?? 0);
-      const outDir = resolve(opts.out);
       const settings = { seed: opts.seed, ...(opts.maxNewTokens !== undefined ? { maxNewTokens: opts.maxNewTokens } : {}) };
-      // Open the results file first: a mismatched one fails before a large model loads.
-      const header = rulerHeader({ modelId: basename(resolve(opts.model)) }, settings);
-      ResultsLog.check(join(outDir, 'results.jsonl'), header);
-      const engine = await openEvalEngine(opts.model, { device: opts.device, ...(opts.dtype ? { dtype: opts.dtype } : {}), contextTokens, quiet: opts.quiet === true });
-      const stop = interruptible();
-      const progress = itemProgress('ruler', opts.quiet === true);
-      try {
-        const log = ResultsLog.open(join(outDir, 'results.jsonl'), header);
-        const summary = await runRuler({
-          engine,
-          methods: opts.attention,
-          tasks,
-          lengths: opts.lengths,
-          count: opts.count,
-          data,
-          log,
-          signal: stop.signal,
-          onProgress: (e) => progress.update(e),
-          ...settings,
-        });
-        progress.stop();
-        if (!opts.quiet) process.stderr.write(`ruler: ${summary.completed} items run, ${summary.resumed} resumed, ${summary.total} in the matrix\n`);
-        await finish({ header, log, outDir, plots: opts.plots, json: opts.json === true, aborted: summary.aborted, table: scoreTable });
-      } finally {
-        progress.stop();
-        stop.dispose();
-        await engine.dispose();
-      }
+      await runEvaluation({
+        kind: 'ruler',
+        opts,
+        header: rulerHeader({ modelId: basename(resolve(opts.model)) }, settings),
+        contextTokens: Math.max(rulerContextTokens(tasks, opts.lengths, opts.maxNewTokens), opts.context ?? 0),
+        table: scoreTable,
+        run: (engine, log, signal, onProgress) =>
+          runRuler({ ...settings, engine, methods: opts.attention, tasks, lengths: opts.lengths, count: opts.count, data, log, signal, onProgress }),
+      });
+    });
+}
+
+/** Runs an evaluation: checks the results file, opens the engine, runs with progress and Ctrl-C, reports. */
+async function runEvaluation(o: {
+  kind: string;
+  opts: { model: string; device: 'auto' | 'cpu' | 'cuda'; dtype?: 'f32' | 'bf16' | 'f16'; out: string; plots: boolean; json?: true; quiet?: true };
+  header: RunHeader;
+  contextTokens: number;
+  table: (r: EvalReport) => string;
+  run: (engine: Engine, log: ResultsLog, signal: AbortSignal, onProgress: (e: ProgressEvent) => void) => Promise<{ completed: number; resumed: number; total: number; aborted: boolean }>;
+}): Promise<void> {
+  const outDir = resolve(o.opts.out);
+  const resultsPath = join(outDir, 'results.jsonl');
+  const quiet = o.opts.quiet === true;
+  // Check the results file first: a mismatched one fails before a large model loads.
+  ResultsLog.check(resultsPath, o.header);
+  const engine = await openEvalEngine(o.opts.model, { device: o.opts.device, ...(o.opts.dtype ? { dtype: o.opts.dtype } : {}), contextTokens: o.contextTokens, quiet });
+  const stop = interruptible();
+  const progress = itemProgress(o.kind, quiet);
+  try {
+    const log = ResultsLog.open(resultsPath, o.header);
+    const summary = await o.run(engine, log, stop.signal, (e) => progress.update(e));
+    progress.stop();
+    if (!quiet) process.stderr.write(`${o.kind}: ${summary.completed} items run, ${summary.resumed} resumed, ${summary.total} in the matrix\n`);
+    await finish({ header: o.header, log, outDir, plots: o.opts.plots, json: o.opts.json === true, aborted: summary.aborted, table: o.table });
+  } finally {
+    progress.stop();
+    stop.dispose();
+    await engine.dispose();
+  }
+}
+
+function pplTable(report: EvalReport): string {
+  const table = new Table({ head: ['method', 'window', 'windows', 'scored tokens', 'perplexity', 's/window'], style: { head: [], border: [], compact: true } });
+  for (const p of report.perplexity ?? []) {
+    const s = report.summary.find((x) => x.method === p.method && x.length === p.length);
+    table.push([p.method, String(p.length), String(p.windows), String(p.tokens), p.ppl >= 1e6 ? p.ppl.toExponential(3) : fmt(p.ppl, 3), fmt((s?.means['ms'] ?? NaN) / 1000, 2)]);
+  }
+  return table.toString();
+}
+
+function pplCommand() {
+  return runCommand('ppl', 'perplexity with a sliding window: prefill, then D scored tokens as decode steps per window (same protocol for every method)')
+    .requiredOption('--lengths <list>', 'window lengths in tokens, e.g. 4k,16k', parseLengths)
+    .option('--decode-tokens <n>', 'scored tokens per window, fed one at a time (the window stride)', parseCount, 128)
+    .option('--windows <n>', 'evaluate this many windows, evenly spaced (default: all)', parseCount)
+    .option('--text <file>', 'a UTF-8 text file instead of the WikiText-2 test set shipped with @lrqk/eval')
+    .action(async (opts) => {
+      const text = opts.text === undefined ? wikitextTestText() : readFileSync(opts.text, 'utf8');
+      const textName = opts.text === undefined ? 'wikitext2' : basename(opts.text);
+      const tokenizer = await loadTokenizer(resolve(opts.model));
+      const ids = tokenizer.encode(text);
+      const settings = { textName, textTokens: ids.length, decodeTokens: opts.decodeTokens, ...(opts.windows !== undefined ? { windows: opts.windows } : {}) };
+      await runEvaluation({
+        kind: 'ppl',
+        opts,
+        header: perplexityHeader({ modelId: basename(resolve(opts.model)) }, settings),
+        contextTokens: Math.max(Math.max(...opts.lengths), opts.context ?? 0),
+        table: pplTable,
+        run: (engine, log, signal, onProgress) => runPerplexity({ ...settings, engine, methods: opts.attention, lengths: opts.lengths, ids, log, signal, onProgress }),
+      });
+    });
+}
+
+function longBenchCommand() {
+  return runCommand('longbench', 'LongBench-format JSONL files (local), scored with each dataset\'s official metric')
+    .argument('<files...>', 'LongBench JSONL files (e.g. hotpotqa.jsonl, gov_report_e.jsonl)')
+    .requiredOption('--lengths <list>', 'prompt budgets in tokens (longer prompts are cut in the middle), e.g. 4k,8k', parseLengths)
+    .option('--limit <n>', 'at most this many items per file', parseCount)
+    .option('--chat', "wrap prompts in the model's chat template (not trec, triviaqa, samsum, lsht, lcc, repobench-p)")
+    .action(async (files, opts) => {
+      const items: LongBenchItem[] = files.flatMap((f) => {
+        const all = loadLongBench(f);
+        return opts.limit === undefined ? all : all.slice(0, opts.limit);
+      });
+      const chat = opts.chat === true;
+      await runEvaluation({
+        kind: 'longbench',
+        opts,
+        header: longBenchHeader({ modelId: basename(resolve(opts.model)) }, { chat }),
+        // Budget + the longest generation (512) + room for a chat template.
+        contextTokens: Math.max(Math.max(...opts.lengths) + 512 + (chat ? 256 : 1), opts.context ?? 0),
+        table: scoreTable,
+        run: (engine, log, signal, onProgress) => runLongBench({ engine, methods: opts.attention, lengths: opts.lengths, items, chat, log, signal, onProgress }),
+      });
+    });
+}
+
+function fidelityTable(report: EvalReport): string {
+  const table = new Table({ head: ['method', 'length', 'items', 'sparse steps', 'mass captured', 'top-k recall', 'hit rate', 'accuracy'], style: { head: [], border: [], compact: true } });
+  for (const s of report.summary) {
+    const m = s.means;
+    const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
+    table.push([s.method, String(s.length), String(s.n), fmt(m['sparseSteps'], 0), pct(m['massCaptured']), pct(m['topkRecall']), pct(m['layerHitRate']), fmt(s.score)]);
+  }
+  return table.toString();
+}
+
+function fidelityCommand() {
+  return runCommand('fidelity', 'LRQK against exact attention at every sparse decode step: attention mass captured, top-k recall and hit rate, per layer and head')
+    .option('--tasks <list>', 'RULER tasks whose prompts are used', parseList, ['niah_single_2', 'niah_multikey_1', 'vt'])
+    .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 4k,16k', parseLengths)
+    .option('--count <n>', 'instances per task and length', parseCount, 2)
+    .option('--seed <n>', 'task seed', parseCount, 0)
+    .option('--max-new-tokens <n>', 'decode steps measured per item', parseCount, 32)
+    .action(async (opts) => {
+      const tasks = resolveTasks(opts.tasks);
+      const settings = { seed: opts.seed, maxNewTokens: opts.maxNewTokens };
+      await runEvaluation({
+        kind: 'fidelity',
+        opts,
+        header: fidelityHeader({ modelId: basename(resolve(opts.model)) }, settings),
+        contextTokens: Math.max(Math.ceil(Math.max(...opts.lengths) * 1.01) + opts.maxNewTokens, opts.context ?? 0),
+        table: fidelityTable,
+        run: (engine, log, signal, onProgress) =>
+          runFidelity({ ...settings, engine, methods: opts.attention, tasks, lengths: opts.lengths, count: opts.count, log, signal, onProgress }),
+      });
     });
 }
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('evaluate attention methods: accuracy and cost by length (ruler), generation of task files (gen)')
+    .description('evaluate attention methods: accuracy and cost by length (ruler, longbench), perplexity (ppl), LRQK fidelity, task files (gen)')
     .addCommand(rulerCommand())
+    .addCommand(pplCommand())
+    .addCommand(longBenchCommand())
+    .addCommand(fidelityCommand())
     .addCommand(genCommand());
 }

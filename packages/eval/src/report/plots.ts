@@ -66,7 +66,7 @@ export function metricVsLengthSpec(
         axis: { values: lengths, labelExpr: LENGTH_LABEL },
       },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: yDomain ? { domain: [...yDomain] } : { zero: false } },
-      color: { field: 'method', type: 'nominal', title: 'attention' },
+      color: { field: 'method', type: 'nominal', title: 'attention', legend: { labelLimit: 400 } },
     },
   } as TopLevelSpec;
 }
@@ -81,8 +81,9 @@ export function accuracyVsLengthSpec(rows: readonly { method: string; length: nu
   );
 }
 
-/** A per-layer line chart of one or more metrics (0–1), one line per series. */
-export function perLayerSpec(rows: readonly { layer: number; value: number; series: string }[], title: string, yTitle: string): TopLevelSpec {
+/** A per-layer line chart (0–1): colour by method, dash by metric when there are several. */
+export function perLayerSpec(rows: readonly { layer: number; value: number; method: string; metric: string }[], title: string, yTitle: string): TopLevelSpec {
+  const metrics = new Set(rows.map((r) => r.metric));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -93,7 +94,8 @@ export function perLayerSpec(rows: readonly { layer: number; value: number; seri
     encoding: {
       x: { field: 'layer', type: 'quantitative', title: 'layer', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { domain: [0, 1] } },
-      color: { field: 'series', type: 'nominal', title: '' },
+      color: { field: 'method', type: 'nominal', title: 'attention', legend: { labelLimit: 400 } },
+      ...(metrics.size > 1 ? { strokeDash: { field: 'metric', type: 'nominal', title: 'metric', legend: { labelLimit: 400, symbolType: 'stroke' } } } : {}),
     },
   } as TopLevelSpec;
 }

@@ -106,9 +106,9 @@ export async function writeReport(o: WriteReportOptions): Promise<EvalReport> {
       add(await writePlot(metricVsLengthSpec(rows, `perplexity vs window length (${o.header.model})`, 'perplexity'), join(o.outDir, 'perplexity-vs-length')));
     }
     if (perLayer.length > 0) {
-      const series = (field: 'massCaptured' | 'topkRecall' | 'hitRate', name: string) =>
-        perLayer.filter((r) => Number.isFinite(r[field])).map((r) => ({ layer: r.layer, value: r[field], series: `${r.method} ${name}` }));
-      const fidelityRows = [...series('massCaptured', 'attention mass'), ...series('topkRecall', 'top-k recall')];
+      const series = (field: 'massCaptured' | 'topkRecall' | 'hitRate', metric: string) =>
+        perLayer.filter((r) => Number.isFinite(r[field])).map((r) => ({ layer: r.layer, value: r[field], method: r.method, metric }));
+      const fidelityRows = [...series('massCaptured', 'attention mass captured'), ...series('topkRecall', 'exact top-k recall')];
       if (fidelityRows.length > 0) add(await writePlot(perLayerSpec(fidelityRows, `attention fidelity per layer (${o.header.model})`, 'share'), join(o.outDir, 'fidelity-per-layer')));
       const hits = series('hitRate', 'hit rate');
       if (hits.length > 0) add(await writePlot(perLayerSpec(hits, `GPU hit rate per layer (${o.header.model})`, 'hit rate'), join(o.outDir, 'hit-rate-per-layer')));

@@ -13,7 +13,7 @@ import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
 import { ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
-import type { RunSummary } from './ruler-runner.ts';
+import { openCells, preflight, type RunSummary } from './ruler-runner.ts';
 
 export interface FidelityRunOptions {
   engine: EvalEngine;
@@ -82,6 +82,7 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
   const keys: string[] = [];
   for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
   const resumed = keys.filter((k) => o.log.has(k)).length;
+  preflight(o.engine.tokenizer, openCells(keys, o.log), o.seed, o.data);
   const clock = new ProgressClock(keys.length, resumed);
   o.onProgress?.(clock.event());
   let completed = 0;

@@ -41,10 +41,34 @@ export function rulerHeader(engine: Pick<EvalEngine, 'modelId'>, o: { seed: numb
   return { type: 'header', kind: 'ruler', model: engine.modelId, settings: { seed: o.seed, maxNewTokens: o.maxNewTokens ?? null } };
 }
 
+/** The (task, length) cells that still have unfinished keys. */
+export function openCells(keys: readonly string[], log: ResultsLog): { task: string; length: number }[] {
+  const cells = new Map<string, { task: string; length: number }>();
+  for (const k of keys) {
+    if (log.has(k)) continue;
+    const [, length, task] = k.split('|');
+    cells.set(`${task}|${length}`, { task: task as string, length: Number(length) });
+  }
+  return [...cells.values()];
+}
+
 /** Prompt + generation tokens the longest item may need (lengths are met within 1%). */
 export function rulerContextTokens(tasks: readonly string[], lengths: readonly number[], maxNewTokens?: number): number {
   const gen = Math.max(...resolveTasks(tasks).map((t) => maxNewTokens ?? (TASKS.get(t)?.maxNewTokens ?? 0)));
   return Math.ceil(Math.max(...lengths) * 1.01) + gen;
+}
+
+/**
+ * Generates instance 0 of every (task, length) with work left, so a length a task cannot fit
+ * fails before hours of model time rather than in the middle.
+ */
+export function preflight(
+  tokenizer: EvalEngine['tokenizer'],
+  cells: readonly { task: string; length: number }[],
+  seed: number,
+  data: QaDatasets | undefined,
+): void {
+  for (const { task, length } of cells) generateInstance(tokenizer, task, length, 0, seed, data);
 }
 
 export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
@@ -56,6 +80,7 @@ export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
   const keys: string[] = [];
   for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
   const resumed = keys.filter((k) => o.log.has(k)).length;
+  preflight(o.engine.tokenizer, openCells(keys, o.log), o.seed, o.data);
   const clock = new ProgressClock(keys.length, resumed);
   o.onProgress?.(clock.event());
   let completed = 0;
