@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { backendInfo, randomNormal, Tensor, type Device } from '@lrqk/tensor';
 import { factorizeOnDevice } from '../src/device/index.ts';
-import { factorizeHeads, initFactors, matFrom, prefillObjective, type Mat } from '../src/index.ts';
+import { factorizeHeads, frobeniusSq, initFactors, matFrom, matmul, matmulTN, prefillObjective, prefillResidual, randnMat, Rng, sub, type Mat } from '../src/index.ts';
+import { lowRankPlusNoise, truncatedSvdError } from './helpers.ts';
 
 const gpu = backendInfo().available;
 const devices: { device: Device; skip: boolean; label: string }[] = [
@@ -119,5 +120,44 @@ describe.each(devices)('factorizeOnDevice init on $label', ({ device, skip }) =>
     const x = Tensor.zeros([1, 8, 4], { device });
     expect(() => factorizeOnDevice(x, x, { rank: 2, init: 'svd' as never })).toThrow(/unknown init/);
     expect(() => factorizeOnDevice(x, x, { rank: 5, init: 'top' })).toThrow(/rank ≤ d/);
+  });
+});
+
+describe.each(devices)('prefill oracles H.8–H.10 on the device path ($label)', ({ device, skip }) => {
+  const rng = new Rng(4242);
+  const [n, d, r] = [96, 12, 3];
+  const q = lowRankPlusNoise(rng, n, d, 5, 0.3);
+  const k = lowRankPlusNoise(rng, n, d, 5, 0.3);
+  const a0 = { aQ: randnMat(n, r, rng), aK: randnMat(n, r, rng) };
+  const dev = (m: Mat) => Tensor.from(m.data, [1, m.rows, m.cols], { device });
+  const run = (maxIter: number) => factorizeOnDevice(dev(q), dev(k), { rank: r, maxIter, tol: 0, initial: { aQ: dev(a0.aQ), aK: dev(a0.aK) } });
+  const mat = (t: Tensor) => matFrom(t.size(1), t.size(2), t.toFloat64Array());
+
+  it.skipIf(skip)('H.8: F is non-increasing over iterations (λ = 1, Gauss-Seidel)', () => {
+    const values = [1, 2, 3, 5, 8].map((it) => {
+      const f = run(it);
+      return prefillObjective(q, k, { aQ: mat(f.aQ), bQ: mat(f.bQ), aK: mat(f.aK), bK: mat(f.bK) });
+    });
+    for (let i = 1; i < values.length; i++) expect(values[i]!, `after ${[1, 2, 3, 5, 8][i]} iterations: ${values}`).toBeLessThanOrEqual(values[i - 1]! * (1 + 1e-5));
+  });
+
+  it.skipIf(skip)('H.9: the returned B are the least-squares codes: A_Qᵀ(Q − A_Q B_Q) ≈ 0, likewise for K', () => {
+    const f = run(3);
+    for (const [a, b, x] of [[mat(f.aQ), mat(f.bQ), q], [mat(f.aK), mat(f.bK), k]] as const) {
+      const grad = matmulTN(a, sub(x, matmul(a, b)));
+      const scale = Math.sqrt(frobeniusSq(matmulTN(a, x)));
+      expect(Math.sqrt(frobeniusSq(grad)) / scale).toBeLessThan(1e-4);
+    }
+  });
+
+  it.skipIf(skip)('H.10: ½‖QKᵀ − A_QA_Kᵀ‖² stays above the rank-r SVD error and approaches it', () => {
+    const svd = truncatedSvdError(q, k, r).error;
+    const ratios = [1, 40].map((it) => {
+      const f = run(it);
+      return prefillResidual(q, k, mat(f.aQ), mat(f.aK)) / svd;
+    });
+    for (const x of ratios) expect(x).toBeGreaterThanOrEqual(1 - 1e-4);
+    expect(ratios[1]!).toBeLessThanOrEqual(ratios[0]!);
+    expect(ratios[1]!).toBeLessThan(1.1);
   });
 });
