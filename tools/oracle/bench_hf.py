@@ -6,8 +6,8 @@ AutoModelForCausalLM in bf16 with sdpa attention on cuda, batch 1. For each cont
 token prompt of that length, one prefill forward (logits_to_keep=1, so no (T, vocab) logits),
 timed with torch.cuda.synchronize; then greedy decode with the DynamicCache: warm-up steps, then
 timed steps (each step's token read back with .item(), as a generation loop does); peak memory from
-torch.cuda.max_memory_allocated / max_memory_reserved, reset between contexts. An out-of-memory
-case is recorded with its error and the next context still runs.
+torch.cuda.max_memory_allocated / max_memory_reserved, reset between contexts. A failure (out of
+memory or any other) is recorded with its error and the next context still runs.
 
   python3 tools/oracle/bench_hf.py --model DIR [--contexts 8192,32768,131072] [--decode-steps 32]
       [--warmup-steps 2] [--bandwidth 3.0e12] [--out FILE]     (default $LRQK_BENCH_OUT/decode-hf.json)
@@ -139,6 +139,9 @@ def main(argv):
         except torch.cuda.OutOfMemoryError as e:
             case.update(error=f"out of memory: {str(e).splitlines()[0]}")
             print(f"hf context {ctx}: OUT OF MEMORY", file=sys.stderr, flush=True)
+        except Exception as e:  # recorded, so the other contexts still run and the JSON says why
+            case.update(error=f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            print(f"hf context {ctx}: FAILED: {case['error']}", file=sys.stderr, flush=True)
         finally:
             pkv = None
             torch.cuda.empty_cache()
