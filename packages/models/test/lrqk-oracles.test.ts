@@ -6,8 +6,12 @@
 //   H.4 + H.13  at every sparse step the output is exact softmax attention over the attended
 //        positions (selected ∪ lite) of query head h's own KV head floor(h/G), full precision;
 //   H.13 with G = 1 both layouts are the same method (identical outputs);
-//   H.14 the same seed and inputs give bit-identical outputs and selections.
+//   H.14 the same seed and inputs give bit-identical outputs and selections;
+//   H.12 with a lossless proxy (A_K = K, q̂ = q) the selection and transfer path keeps exactly the
+//        exact top-k rows.
 import { describe, expect, it } from 'vitest';
+import { KvTierManager } from '@lrqk/kv-cache';
+import { ProxySelector } from '@lrqk/lowrank/device';
 import { backendInfo, Tensor, type Device } from '@lrqk/tensor';
 import { LrqkAttention, type AttentionShape, type LrqkOptions } from '../src/index.ts';
 
@@ -194,4 +198,65 @@ describe.each(devices)('LRQK backend oracles on $label', ({ device, skip }) => {
       for (const r of runs) r.backend.dispose();
     }
   });
+});
+
+describe.each(devices)('H.12 lossless proxy on the selection and transfer path ($label)', ({ device, skip }) => {
+  // r = d, A_K = K, q̂ = q (factorization bypassed): the proxy top-k is the exact top-k of qKᵀ
+  // (max over a KV group in the shared layout), and the slots then hold exactly those rows.
+  // Small integer data keeps every product exact in f32, so ties are real and must break alike.
+  for (const layout of ['per-query-head', 'per-kv-head'] as const) {
+    it.skipIf(skip)(`${layout}: slots hold the exact top-k rows`, () => {
+      const [H, Hkv, n, topK, lite] = [4, 2, 60, 8, 4];
+      const G = H / Hkv;
+      const rand = gaussian(31);
+      const int = () => Math.max(-2, Math.min(2, Math.round(rand())));
+      const k = Array.from({ length: n * Hkv * D }, int); // (n, Hkv, D) token-major
+      const v = Array.from({ length: n * Hkv * D }, int);
+      const q = Array.from({ length: H * D }, int);
+      const kv = new KvTierManager({ layers: 1, heads: H, kvHeads: Hkv, headDim: D, activeSlots: topK, liteSlots: lite, capacityTokens: n, dtype: 'f32', layout, device });
+      const hf = layout === 'per-query-head' ? H : Hkv;
+      const gq = layout === 'per-query-head' ? 1 : G;
+      const selector = new ProxySelector({ heads: hf, queriesPerHead: gq, topK, groupScore: 'max', device });
+      const kt = Tensor.from(k, [n, Hkv, D], { device });
+      const vt = Tensor.from(v, [n, Hkv, D], { device });
+      // A_K = K per factor head: (Hf, n, D), query head h reading KV head floor(h/G).
+      const aK = Tensor.from(Array.from({ length: hf * n * D }, (_, i) => {
+        const f = Math.floor(i / (n * D));
+        const p = Math.floor(i / D) % n;
+        const j = layout === 'per-query-head' ? Math.floor(f / G) : f;
+        return k[(p * Hkv + j) * D + (i % D)]!;
+      }), [hf, n, D], { device });
+      const queries = Tensor.from(q, [hf, gq, D], { device });
+      try {
+        kv.append(0, kt.transpose(0, 1), vt.transpose(0, 1));
+        const P = kv.oldestLitePosition(0);
+        expect(P).toBe(n - lite);
+        const sel = selector.select(queries, aK, P);
+        kv.select(0, sel);
+        const got = sel.toArray();
+        sel.dispose();
+        const slots = kv.pool(0).slots.toFloat64Array();
+        for (let f = 0; f < hf; f++) {
+          const j = layout === 'per-query-head' ? Math.floor(f / G) : f;
+          const heads = layout === 'per-query-head' ? [f] : Array.from({ length: G }, (_, g) => f * G + g);
+          const score = (p: number) => Math.max(...heads.map((h) => q.slice(h * D, h * D + D).reduce((a, x, c) => a + x * k[(p * Hkv + j) * D + c]!, 0)));
+          const want = Array.from({ length: P }, (_, p) => p).sort((a, b) => score(b) - score(a) || a - b).slice(0, topK).sort((a, b) => a - b);
+          expect(got.slice(f * topK, f * topK + topK), `factor head ${f}`).toEqual(want);
+          // The transfer put K‖V of those positions into the active slots (in slot-map order).
+          const map = kv.pool(0).slotMap.toArray().slice(f * topK, f * topK + topK);
+          expect([...map].sort((a, b) => a - b)).toEqual(want);
+          map.forEach((p, s) => {
+            for (let c = 0; c < D; c++) {
+              const base = (f * (topK + lite) + s) * 2 * D;
+              if (slots[base + c] !== k[(p * Hkv + j) * D + c] || slots[base + D + c] !== v[(p * Hkv + j) * D + c]) throw new Error(`slot ${s} of head ${f} does not hold position ${p}`);
+            }
+          });
+        }
+      } finally {
+        for (const t of [kt, vt, aK, queries]) t.dispose();
+        selector.dispose();
+        kv.dispose();
+      }
+    });
+  }
 });
