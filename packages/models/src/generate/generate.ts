@@ -1,6 +1,6 @@
 // The decode loop: prefill the prompt, then one token at a time until a stop token, a stop string,
 // max tokens, or cancellation. Streams tokens as an async iterator and reports usage.
-import type { Tensor } from '@lrqk/tensor';
+import { synchronize, type Tensor } from '@lrqk/tensor';
 import type { AttentionBackend } from '../attention/backend.ts';
 import { chooseToken, SeededRandom, validateSampling, type SamplingParams } from './sampling.ts';
 
@@ -140,6 +140,9 @@ export async function* generate(
     }
     throw e;
   }
+  // The first token reads the logits back (a sync) anyway; syncing here puts the device's prefill
+  // work into prefillMs instead of the first decode step.
+  if (logits.device === 'cuda') synchronize();
   const t1 = performance.now();
   try {
     while (out.length < opts.maxTokens) {
