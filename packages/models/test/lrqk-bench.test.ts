@@ -5,9 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { backendInfo } from '@lrqk/tensor';
 import { BENCH_METHODS, BenchArgsError, parseBenchArgs } from '../bench/lrqk-args.ts';
 import { benchSpec, weightBytes } from '../bench/lrqk-model.ts';
 import { runBench, type BenchOutput } from '../bench/lrqk.bench.ts';
+
+const gpu = backendInfo().available;
 
 describe('bench:lrqk arguments', () => {
   it('defaults follow the issue: Llama-3.1-8B, bf16, CUDA, 32K and 128K, every method, r=32 k=2048 L=64', () => {
@@ -80,8 +83,15 @@ describe('bench:lrqk on the CPU with a tiny model', () => {
     }
   });
 
-  it('refuses CUDA without a GPU with an actionable message', async () => {
-    const cfg = parseBenchArgs(['--model', 'tiny', '--contexts', '40', '--top-k', '16', '--lite', '8', '--rank', '4']);
-    await expect(runBench(cfg, () => {})).rejects.toThrow(/--device cpu/);
+  const tinyCuda = ['--model', 'tiny', '--contexts', '40', '--top-k', '16', '--lite', '8', '--rank', '4', '--decode-steps', '2', '--warmup', '1'];
+  it.skipIf(gpu)('refuses CUDA without a GPU with an actionable message', async () => {
+    await expect(runBench(parseBenchArgs(tinyCuda), () => {})).rejects.toThrow(/--device cpu/);
+  });
+
+  it.skipIf(!gpu)(`runs on CUDA with the tiny model in bf16 (pre-flight of the real run)${gpu ? '' : ' (skipped: no CUDA device)'}`, async () => {
+    const out = await runBench(parseBenchArgs([...tinyCuda, '--contexts', '40,72']), () => {});
+    expect(out.errors).toEqual([]);
+    expect(out.rows).toHaveLength(8);
+    for (const r of out.rows) expect(r.decodeMsPerToken).toBeGreaterThan(0);
   });
 });
