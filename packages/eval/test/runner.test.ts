@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '@lrqk/engine';
-import { parseMethods, resultKey, ResultsLog, rulerHeader, runRuler, writeReport, type ProgressEvent } from '../src/index.ts';
+import { generateInstance, instanceIds, parseMethods, resultKey, ResultsLog, rulerHeader, runRuler, writeReport, type ProgressEvent } from '../src/index.ts';
 import { parseSvg, pngSize } from './svg-png.ts';
 import { counting, tinyEngine } from './tiny-engine.ts';
 
@@ -100,6 +100,19 @@ describe('runRuler', () => {
     expect(size.width).toBe(Math.round(parsed.width * 2));
     expect(parsed.elements).toBeGreaterThan(20);
     expect(readFileSync(svg, 'utf8')).toContain('lrqk:rank=8:topK=64:lite=16');
+  });
+
+  it('chat runs put the task in the chat template and start the reply with the answer prefix', async () => {
+    const inst = generateInstance(engine.tokenizer, 'vt', 512, 0, 1);
+    expect(inst.prompt).toBe(`${inst.input}\n${inst.answerPrefix}`);
+    expect(instanceIds(engine, inst, false)).toEqual(engine.encodePrompt(inst.prompt));
+    const text = engine.tokenizer.decode(instanceIds(engine, inst, true));
+    // The tiny model's template: "<s>user: {content}\nassistant:".
+    expect(text).toBe(`<s>user: ${inst.input}\nassistant:${inst.answerPrefix}`);
+    const log = ResultsLog.open(join(work, 'chat', 'results.jsonl'), rulerHeader(engine, { ...plan, chat: true }));
+    const s = await runRuler({ ...plan, tasks: ['vt'], lengths: [512], count: 1, chat: true, engine, methods, log });
+    expect(s.completed).toBe(2);
+    expect(log.records()[0]?.values['promptTokens']).toBe(instanceIds(engine, generateInstance(engine.tokenizer, 'vt', 512, 0, plan.seed), true).length);
   });
 
   it('checks that every task fits its length before running anything', async () => {

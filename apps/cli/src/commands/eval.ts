@@ -263,12 +263,13 @@ function rulerCommand() {
     .option('--count <n>', 'instances per task and length', parseCount, 10)
     .option('--seed <n>', 'task seed', parseCount, 0)
     .option('--max-new-tokens <n>', "tokens to generate (default: each task's RULER value)", parseCount)
+    .option('--chat', "chat models: the task as the user message of the model's chat template, the answer prefix starting the reply")
     .option('--squad <file>', 'SQuAD-format JSON for qa_squad')
     .option('--hotpotqa <file>', 'HotpotQA JSON/JSONL for qa_hotpotqa')
     .action(async (opts) => {
       const tasks = resolveTasks(opts.tasks);
       const data = loadQaData(opts);
-      const settings = { seed: opts.seed, ...(opts.maxNewTokens !== undefined ? { maxNewTokens: opts.maxNewTokens } : {}) };
+      const settings = { seed: opts.seed, chat: opts.chat === true, ...(opts.maxNewTokens !== undefined ? { maxNewTokens: opts.maxNewTokens } : {}) };
       await runEvaluation({
         kind: 'ruler',
         opts,

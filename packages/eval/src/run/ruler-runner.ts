@@ -4,6 +4,7 @@ import { EvalError } from '../errors.ts';
 import { scoreRuler } from '../score/ruler.ts';
 import { generateInstance } from '../tasks/generate.ts';
 import { resolveTasks, TASKS, type QaDatasets } from '../tasks/registry.ts';
+import type { TaskInstance } from '../tasks/types.ts';
 import type { EvalEngine } from './engine-like.ts';
 import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
@@ -21,6 +22,11 @@ export interface RulerRunOptions {
   data?: QaDatasets;
   /** Overrides every task's tokens to generate. */
   maxNewTokens?: number;
+  /**
+   * Chat models: the task input as the user message of the model's chat template, and the answer
+   * prefix as the start of the assistant's reply (as RULER runs instruct models).
+   */
+  chat?: boolean;
   log: ResultsLog;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
@@ -37,8 +43,17 @@ export interface RunSummary {
 }
 
 /** The header of a RULER run: results resume only with the same model, seed and generation length. */
-export function rulerHeader(engine: Pick<EvalEngine, 'modelId'>, o: { seed: number; maxNewTokens?: number }): RunHeader {
-  return { type: 'header', kind: 'ruler', model: engine.modelId, settings: { seed: o.seed, maxNewTokens: o.maxNewTokens ?? null } };
+export function rulerHeader(engine: Pick<EvalEngine, 'modelId'>, o: { seed: number; maxNewTokens?: number; chat?: boolean }): RunHeader {
+  return { type: 'header', kind: 'ruler', model: engine.modelId, settings: { seed: o.seed, maxNewTokens: o.maxNewTokens ?? null, chat: o.chat === true } };
+}
+
+/** The ids a model sees for an instance: the plain prompt, or chat template + answer prefix. */
+export function instanceIds(engine: Pick<EvalEngine, 'encodePrompt' | 'encodeChat' | 'tokenizer'>, inst: TaskInstance, chat: boolean): number[] {
+  if (!chat) return engine.encodePrompt(inst.prompt);
+  return [
+    ...engine.encodeChat([{ role: 'user', content: inst.input }], { addGenerationPrompt: true }),
+    ...engine.tokenizer.encode(inst.answerPrefix, { addSpecialTokens: false }),
+  ];
 }
 
 /** The (task, length) cells that still have unfinished keys. */
@@ -55,7 +70,8 @@ export function openCells(keys: readonly string[], log: ResultsLog): { task: str
 /** Prompt + generation tokens the longest item may need (lengths are met within 1%). */
 export function rulerContextTokens(tasks: readonly string[], lengths: readonly number[], maxNewTokens?: number): number {
   const gen = Math.max(...resolveTasks(tasks).map((t) => maxNewTokens ?? (TASKS.get(t)?.maxNewTokens ?? 0)));
-  return Math.ceil(Math.max(...lengths) * 1.01) + gen;
+  // 1% length tolerance, plus room for a chat template's own tokens.
+  return Math.ceil(Math.max(...lengths) * 1.01) + gen + 64;
 }
 
 /**
@@ -91,7 +107,7 @@ export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
         if (todo.length === 0) continue;
         if (o.signal?.aborted) return { completed, resumed, total: keys.length, aborted: true };
         const inst = generateInstance(o.engine.tokenizer, task, length, index, o.seed, o.data);
-        const ids = o.engine.encodePrompt(inst.prompt);
+        const ids = instanceIds(o.engine, inst, o.chat === true);
         const maxNew = o.maxNewTokens ?? inst.maxNewTokens;
         for (const m of todo) {
           if (o.signal?.aborted) return { completed, resumed, total: keys.length, aborted: true };

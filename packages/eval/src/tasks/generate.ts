@@ -42,6 +42,7 @@ export function generateInstance(
     index,
     seed,
     prompt: out.prompt,
+    input: out.prompt.slice(0, out.prompt.length - out.answerPrefix.length - 1),
     answerPrefix: out.answerPrefix,
     answers: out.answers,
     completion: out.completion,

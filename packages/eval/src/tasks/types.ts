@@ -30,6 +30,11 @@ export interface TaskInstance {
    * (the prompt ends with it, without a trailing space).
    */
   prompt: string;
+  /**
+   * `prompt` without its last line (the answer prefix): for chat models the user message, after
+   * which the answer prefix starts the assistant's reply.
+   */
+  input: string;
   /** The last line of `prompt`, which the model continues (e.g. "Answer: The special magic numbers for x are:"). */
   answerPrefix: string;
   /** Strings a correct answer contains (all of them for string_match_all, one for string_match_part). */
