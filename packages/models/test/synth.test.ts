@@ -2,7 +2,7 @@
 // preset's real config (plus overrides), every tensor the architecture needs, values drawn from
 // N(0, std) (checked by moments, independently of the generator) and norm weights of exactly 1;
 // generation is deterministic in the seed and independent of chunk size; sharding writes an index.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -150,6 +150,27 @@ describe('synthesizeCheckpoint', () => {
     logits.dispose();
     be.dispose();
     model.dispose();
+  });
+
+  it('writes the same tensor names and shapes as transformers save_pretrained, for every fixture architecture', async () => {
+    const fixtures = join(import.meta.dirname, 'fixtures', 'hf');
+    const dirs = (await readdir(fixtures, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    expect(dirs.length).toBeGreaterThanOrEqual(7);
+    for (const name of dirs) {
+      const hf = join(fixtures, name);
+      await using t = await tempDir();
+      const config = JSON.parse(await readFile(join(hf, 'config.json'), 'utf8')) as Record<string, unknown>;
+      await synthesizeCheckpoint(t.dir, { config });
+      const want = await openCheckpoint(hf);
+      const got = await openCheckpoint(t.dir);
+      try {
+        const shapes = (c: typeof want) => Object.fromEntries([...c.tensors.values()].map((x) => [x.name, x.shape.join('x')]));
+        expect(shapes(got), name).toEqual(shapes(want));
+      } finally {
+        await want.close();
+        await got.close();
+      }
+    }
   });
 
   it('is deterministic in the seed and refuses a non-empty directory', async () => {
