@@ -64,6 +64,19 @@ export class SlotPool {
     return new Tensor(this.slots.storage, this.slots.dtype, [c.kvHeads, count, c.headDim], [heads * S * W, W, 1], offset);
   }
 
+  /**
+   * View (Hkv, replicas, count, D) of the K or V half of slots [slot, slot + count) of every copy:
+   * [j, g] is query head j·G + g (per-query-head layout) or KV head j itself (replicas = 1).
+   */
+  replicasView(which: 'k' | 'v', slot: number, count: number): Tensor {
+    const c = this.#cfg;
+    const S = c.slotsPerHead;
+    const W = 2 * c.headDim;
+    const g = this.replicas;
+    const offset = this.slots.offset + slot * W + (which === 'v' ? c.headDim : 0);
+    return new Tensor(this.slots.storage, this.slots.dtype, [c.kvHeads, g, count, c.headDim], [g * S * W, S * W, W, 1], offset);
+  }
+
   /** Number of copies a token must be written to (G for per-query-head, else 1). */
   get replicas(): number {
     return this.#cfg.layout === 'per-query-head' ? this.#cfg.groupSize : 1;

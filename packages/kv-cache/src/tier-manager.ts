@@ -142,11 +142,13 @@ export class KvTierManager {
     }
   }
 
+  /**
+   * Writes k, v (Hkv, n, D) into slots [slot, slot + n) of every replica: one strided copy per half,
+   * the source broadcast (stride 0) over the G query heads of a group in the per-query-head layout.
+   */
   #writeSlots(s: LayerState, slot: number, k: Tensor, v: Tensor): void {
-    const n = k.size(1);
-    for (let g = 0; g < s.pool.replicas; g++) {
-      copyStrided(s.pool.half('k', g, slot, n), k);
-      copyStrided(s.pool.half('v', g, slot, n), v);
+    for (const [which, x] of [['k', k], ['v', v]] as const) {
+      copyStrided(s.pool.replicasView(which, slot, x.size(1)), new Tensor(x.storage, x.dtype, [x.size(0), s.pool.replicas, x.size(1), x.size(2)], [x.strides[0]!, 0, x.strides[1]!, x.strides[2]!], x.offset));
     }
   }
 
