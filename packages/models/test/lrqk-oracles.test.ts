@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { KvTierManager } from '@lrqk/kv-cache';
 import { ProxySelector } from '@lrqk/lowrank/device';
 import { backendInfo, Tensor, type Device } from '@lrqk/tensor';
-import { LrqkAttention, type AttentionShape, type LrqkOptions } from '../src/index.ts';
+import { LrqkAttention, resolveLrqkOptions, type AttentionShape, type LrqkOptions } from '../src/index.ts';
 
 const gpu = backendInfo().available;
 const devices: { device: Device; skip: boolean; label: string }[] = [
@@ -259,4 +259,25 @@ describe.each(devices)('H.12 lossless proxy on the selection and transfer path (
       }
     });
   }
+});
+
+describe('LRQK options', () => {
+  it('defaults follow the paper: r=32, top-k=2048, lite=64, 2 iterations, tol 1e-2; fixed mode, max group score', () => {
+    expect(resolveLrqkOptions()).toMatchObject({ rank: 32, topK: 2048, lite: 64, iterations: [2, 2], tol: [1e-2, 1e-2], lambdas: [1, 1, 1, 1], candidateOffByOne: false, groupScore: 'max', init: 'randn', fidelity: false });
+  });
+
+  it.each([
+    [{ rank: 0 }, /rank/],
+    [{ topK: 1.5 }, /topK/],
+    [{ layout: 'per-token' }, /layout/],
+    [{ groupScore: 'mean' }, /groupScore/],
+    [{ init: 'svd' }, /init/],
+    [{ iterations: [2, 0] }, /iterations/],
+    [{ tol: [-1, 0.01] }, /tol/],
+    [{ lambdas: [1, 1, 0, 1] }, /lambdas/],
+    [{ seed: -1 }, /seed/],
+  ])('%j is refused with a message naming it', (o, msg) => {
+    expect(() => resolveLrqkOptions(o as Partial<LrqkOptions>)).toThrow(RangeError);
+    expect(() => resolveLrqkOptions(o as Partial<LrqkOptions>)).toThrow(msg);
+  });
 });

@@ -50,6 +50,13 @@ export function resolveLrqkOptions(o: Partial<LrqkOptions> = {}): LrqkOptions {
   for (const [name, v] of [['rank', r.rank], ['topK', r.topK], ['lite', r.lite]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`lrqk: ${name} must be a positive integer, got ${v}`);
   }
+  const [itPrefill, itDecode] = r.iterations;
+  if (!Number.isInteger(itPrefill) || itPrefill < 0 || !Number.isInteger(itDecode) || itDecode < 1) {
+    throw new RangeError(`lrqk: iterations must be [prefill ≥ 0, decode ≥ 1] integers, got [${r.iterations.join(', ')}]`);
+  }
+  if (!r.tol.every((t) => Number.isFinite(t) && t >= 0)) throw new RangeError(`lrqk: tol must be two finite numbers ≥ 0, got [${r.tol.join(', ')}]`);
+  if (!r.lambdas.every((l) => Number.isFinite(l) && l > 0)) throw new RangeError(`lrqk: lambdas must be four finite numbers > 0, got [${r.lambdas.join(', ')}]`);
+  if (!Number.isSafeInteger(r.seed) || r.seed < 0) throw new RangeError(`lrqk: seed must be a non-negative integer, got ${r.seed}`);
   if (r.init !== 'randn' && r.init !== 'top' && r.init !== 'topcol') throw new RangeError(`lrqk: init must be 'randn', 'top' or 'topcol', got '${String(r.init)}'`);
   if (r.groupScore !== 'max' && r.groupScore !== 'sum') throw new RangeError(`lrqk: groupScore must be 'max' or 'sum', got '${String(r.groupScore)}'`);
   if (r.layout !== 'per-query-head' && r.layout !== 'per-kv-head') throw new RangeError(`lrqk: layout must be 'per-query-head' or 'per-kv-head', got '${String(r.layout)}'`);
