@@ -140,6 +140,12 @@ export async function assertModelDir(dir: string): Promise<void> {
 }
 
 /** Opens the engine for the model flags, with a loading progress bar and a one-line summary on stderr. */
+/** KV tokens an approximate backend keeps on the device (memory check only; an upper bound). */
+function deviceKvTokensFor(choice: AttentionChoice): number {
+  if (choice.method === 'lrqk') return (choice.lrqk?.topK ?? 2048) + (choice.lrqk?.lite ?? 64);
+  return 0;
+}
+
 export async function openModelEngine(m: ModelOptions): Promise<Engine> {
   await assertModelDir(m.dir);
   const { openEngine } = await import('@lrqk/engine');
@@ -151,6 +157,10 @@ export async function openModelEngine(m: ModelOptions): Promise<Engine> {
       device: m.device,
       ...(m.dtype !== undefined ? { dtype: m.dtype } : {}),
       ...(m.contextTokens !== undefined ? { contextTokens: m.contextTokens } : {}),
+      ...(m.prefillChunkTokens !== undefined ? { prefillChunkTokens: m.prefillChunkTokens } : {}),
+      // lrqk and offload keep the KV in host memory; the device holds top-k + lite rows per head
+      // (lrqk) or one layer's KV at a time (offload), so the fit check must not count a full cache.
+      ...(m.attention.method !== 'full' ? { deviceKvTokens: deviceKvTokensFor(m.attention) } : {}),
       onProgress: (d, t) => progress.update(d, t),
     });
   } finally {

@@ -38,6 +38,14 @@ export interface OpenEngineOptions {
   contextTokens?: number;
   /** Weight loading progress: bytes read of the checkpoint's total. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /**
+   * Tokens of KV the memory check assumes on the compute device (default: contextTokens, as full
+   * attention needs). Set it lower when only `lrqk` or `offload` will run: their KV lives in host
+   * memory and the device holds top-k + lite rows per head.
+   */
+  deviceKvTokens?: number;
+  /** Prompt tokens per prefill step (bounds activation memory; default 4096). */
+  prefillChunkTokens?: number;
 }
 
 /** Which attention method a request uses, with LRQK's parameters when it is `lrqk`. */
@@ -57,6 +65,8 @@ export interface EngineGenerateOptions extends SamplingParams {
   stopTokenIds?: readonly number[];
   signal?: AbortSignal;
   onPrefill?: (doneTokens: number, totalTokens: number) => void;
+  /** Prompt tokens per prefill step (default: the engine's, 4096 unless opened otherwise). */
+  prefillChunkTokens?: number;
 }
 
 /** The decode loop's result plus what the attention backend reports (hits, bytes moved, memory). */
@@ -74,9 +84,19 @@ export class Engine implements AsyncDisposable {
   readonly device: Device;
   readonly dtype: ComputeDType;
   readonly contextTokens: number;
+  readonly prefillChunkTokens: number | undefined;
   #disposed = false;
 
-  constructor(parts: { dir: string; config: ModelConfig; tokenizer: Tokenizer; model: LlamaModel; device: Device; dtype: ComputeDType; contextTokens: number }) {
+  constructor(parts: {
+    dir: string;
+    config: ModelConfig;
+    tokenizer: Tokenizer;
+    model: LlamaModel;
+    device: Device;
+    dtype: ComputeDType;
+    contextTokens: number;
+    prefillChunkTokens?: number;
+  }) {
     this.dir = parts.dir;
     this.modelId = basename(parts.dir);
     this.config = parts.config;
@@ -85,6 +105,7 @@ export class Engine implements AsyncDisposable {
     this.device = parts.device;
     this.dtype = parts.dtype;
     this.contextTokens = parts.contextTokens;
+    this.prefillChunkTokens = parts.prefillChunkTokens;
   }
 
   /** Token ids of a plain-text prompt, with the tokenizer's own special tokens (e.g. BOS). */
@@ -134,8 +155,10 @@ export class Engine implements AsyncDisposable {
     this.#checkOpen();
     this.checkContext(promptIds.length, opts.maxTokens);
     const { backend, stop, stopTokenIds, ...rest } = opts;
+    const chunk = rest.prefillChunkTokens ?? this.prefillChunkTokens;
     const result = yield* generate(this.model, backend, promptIds, {
       ...rest,
+      ...(chunk !== undefined ? { prefillChunkTokens: chunk } : {}),
       stopTokenIds: stopTokenIds ?? this.tokenizer.eosTokenIds,
       ...(stop !== undefined && stop.length > 0 ? { stopStrings: stop } : {}),
       decoder: this.tokenizer,
@@ -190,6 +213,8 @@ export async function openEngine(dir: string, opts: OpenEngineOptions = {}): Pro
     contextTokens,
     ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
+    ...(opts.deviceKvTokens !== undefined ? { deviceKvTokens: opts.deviceKvTokens } : {}),
+    ...(opts.prefillChunkTokens !== undefined ? { prefillChunkTokens: opts.prefillChunkTokens } : {}),
   });
   if (tokenizer.vocabSize > loaded.config.vocabSize) {
     loaded.model.dispose();
@@ -197,5 +222,14 @@ export async function openEngine(dir: string, opts: OpenEngineOptions = {}): Pro
       `${abs}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${loaded.config.vocabSize}; tokenizer and checkpoint do not belong together`,
     );
   }
-  return new Engine({ dir: abs, config: loaded.config, tokenizer, model: loaded.model, device, dtype: loaded.model.dtype, contextTokens });
+  return new Engine({
+    dir: abs,
+    config: loaded.config,
+    tokenizer,
+    model: loaded.model,
+    device,
+    dtype: loaded.model.dtype,
+    contextTokens,
+    ...(opts.prefillChunkTokens !== undefined ? { prefillChunkTokens: opts.prefillChunkTokens } : {}),
+  });
 }
