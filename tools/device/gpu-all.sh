@@ -11,7 +11,7 @@ suite_rc=$?
 export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node NO_COLOR=1
 [ -e node_modules ] || ln -s /tmp/vt/node_modules node_modules
 rc=$suite_rc
-for pkg in kv-cache lowrank models; do
+for pkg in kv-cache lowrank models engine; do
   echo "== vitest: packages/$pkg"
   timeout "${LRQK_PKG_TIMEOUT_S:-300}" node /tmp/vt/node_modules/vitest/vitest.mjs run --root "packages/$pkg" \
     --reporter=default --reporter="$root/tools/test-summary-reporter.ts" > "/tmp/tests-$pkg.log" 2>&1

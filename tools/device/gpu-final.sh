@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine: everything that belongs to one evidence run, in one call (device time is
+# scarce and each start costs a minute): the CUDA test suites (gpu-all.sh: tensor + kv-cache +
+# lowrank + models + engine, tensor benchmarks), bench:lrqk (tools/device/bench-lrqk.sh) and
+# bench:decode with HF transformers (tools/device/bench-decode.sh). Each stage has its own time
+# limit, so a slow stage cannot starve the next. At most 8 files come back: every stage's files go
+# into $OUT/results.tar.xz, and the reports worth reading at once are copied beside it.
+#   run: { "command": "bash tools/device/gpu-final.sh", "carry": [".device"], "timeout_s": 600 }
+# Env: LRQK_FINAL_STAGES (default "tests lrqk decode"), per-stage limits LRQK_FINAL_TESTS_S (150),
+# LRQK_FINAL_LRQK_S (170), LRQK_FINAL_DECODE_S (240).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+final_out="${OUT:-$root/.device/out}"
+work=/tmp/lrqk-final
+rm -rf "$work" && mkdir -p "$work" "$final_out"
+stages="${LRQK_FINAL_STAGES:-tests lrqk decode}"
+summary="$final_out/summary.txt"
+: > "$summary"
+note() { printf '%s\n' "$*" | tee -a "$summary"; }
+note "== gpu-final $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nvidia-smi -L 2>/dev/null | head -n 1)"
+
+for stage in $stages; do
+  mkdir -p "$work/$stage"
+  t0=$(date +%s)
+  case "$stage" in
+    tests)
+      OUT="$work/tests" LRQK_TEST_TIMEOUT_S=120 LRQK_BENCH_TIMEOUT_S=90 LRQK_PKG_TIMEOUT_S=100 \
+        timeout "${LRQK_FINAL_TESTS_S:-150}" bash tools/device/gpu-all.sh > "$work/tests/all.log" 2>&1
+      rc=$?
+      grep -hE "^tests:|FAIL|×" "$work/tests/all.log" | head -30 | tee -a "$summary"
+      ;;
+    lrqk)
+      OUT="$work/lrqk" LRQK_BENCH_TIMEOUT_S=$(( ${LRQK_FINAL_LRQK_S:-170} - 10 )) \
+        timeout "${LRQK_FINAL_LRQK_S:-170}" bash tools/device/bench-lrqk.sh > "$work/lrqk/run.log" 2>&1
+      rc=$?
+      ;;
+    decode)
+      OUT="$work/decode" LRQK_BENCH_DECODE="${LRQK_BENCH_DECODE:-16}" LRQK_BENCH_LRQK_TIMEOUT_S=110 LRQK_BENCH_HF_TIMEOUT_S=110 \
+        timeout "${LRQK_FINAL_DECODE_S:-240}" bash tools/device/bench-decode.sh > "$work/decode/run.log" 2>&1
+      rc=$?
+      ;;
+    *) note "unknown stage $stage"; continue ;;
+  esac
+  note "stage $stage: rc $rc, $(( $(date +%s) - t0 )) s"
+done
+
+# What to read at once, then everything else in one archive.
+for f in tests/tensor-bench.md lrqk/lrqk-bench.md decode/decode-table.md; do
+  [ -s "$work/$f" ] && cp "$work/$f" "$final_out/$(basename "$f")"
+done
+tar -C "$work" -cJf "$final_out/results.tar.xz" .
+note "files: $(cd "$final_out" && ls | tr '\n' ' ')"
+for f in tensor-bench.md lrqk-bench.md decode-table.md; do
+  [ -s "$final_out/$f" ] && { echo; echo "== $f"; grep -E "^\|" "$final_out/$f" | head -30; }
+done
+exit 0
