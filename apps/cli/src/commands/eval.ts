@@ -4,15 +4,18 @@
 //   lrqk eval longbench  local LongBench JSONL files, official metric per dataset
 //   lrqk eval fidelity   LRQK against exact attention: mass captured, top-k recall, hit rate per layer
 //   lrqk eval gen        task instances as JSONL (prompt, answers, metadata) for other tools
+//   lrqk eval report     report, plots and table again from a results directory (e.g. one run on
+//                        a GPU machine with --no-plots)
 // Results go to OUT/results.jsonl as each item finishes (rerun the same command to resume), then
 // OUT/report.json, SVG + PNG plots, and a summary table on stdout. The evaluation itself lives in
 // @lrqk/eval; this file parses options, shows progress and prints.
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
+import type cliProgressModule from 'cli-progress';
+import type CliTable from 'cli-table3';
 import type { Engine } from '@lrqk/engine';
 import {
   fidelityHeader,
@@ -119,6 +122,27 @@ function genCommand() {
     });
 }
 
+// cli-progress and cli-table3 load on first use: a bare machine (the GPU runner carries only the
+// test toolchain) still runs `lrqk eval` with plain progress lines and a plain table.
+const require = createRequire(import.meta.url);
+
+/** A table with cli-table3 when it is installed, else aligned plain text. */
+function makeTable(head: string[]): { push(row: string[]): void; toString(): string } {
+  try {
+    const Table = require('cli-table3') as typeof CliTable;
+    return new Table({ head, style: { head: [], border: [], compact: true } }) as unknown as { push(row: string[]): void; toString(): string };
+  } catch {
+    const rows: string[][] = [head];
+    return {
+      push: (row) => rows.push(row),
+      toString: () => {
+        const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+        return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ')).join('\n');
+      },
+    };
+  }
+}
+
 /** Seconds as "1h02m", "3m05s" or "12s". */
 function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -131,6 +155,7 @@ function formatDuration(ms: number): string {
 function itemProgress(label: string, quiet: boolean): { update(e: ProgressEvent): void; stop(): void } {
   if (quiet) return { update() {}, stop() {} };
   if (process.stderr.isTTY) {
+    const cliProgress = require('cli-progress') as typeof cliProgressModule;
     const bar = new cliProgress.SingleBar(
       { stream: process.stderr, format: `${label} [{bar}] {value}/{total} items | {elapsed} | ETA {eta} | {item}`, hideCursor: true },
       cliProgress.Presets.shades_classic,
@@ -234,13 +259,14 @@ function fmt(v: number | null | undefined, digits = 1): string {
 /** The terminal table of a RULER-style report: one row per method and length, one column per task. */
 function scoreTable(report: EvalReport): string {
   const tasks = [...new Set(report.cells.map((c) => c.task))];
-  const table = new Table({ head: ['method', 'length', ...tasks, 'avg', 'prefill tok/s', 'ms/token', 'hit %'], style: { head: [], border: [], compact: true } });
+  const table = makeTable(['method', 'length', ...tasks, 'avg', 'prefill tok/s', 'ms/token', 'hit %', 'KV device MiB']);
   for (const s of report.summary) {
     const cells = tasks.map((t) => fmt(report.cells.find((c) => c.method === s.method && c.length === s.length && c.task === t)?.score));
     const m = s.means;
     const prefill = m['prefillMs'] !== undefined && m['promptTokens'] !== undefined && m['prefillMs'] > 0 ? (1000 * m['promptTokens']) / m['prefillMs'] : null;
     const hit = m['hitRate'] !== undefined ? 100 * m['hitRate'] : null;
-    table.push([s.method, String(s.length), ...cells, fmt(s.score), fmt(prefill, 0), fmt(m['msPerToken'], 2), fmt(hit)]);
+    const kv = m['deviceBytes'] !== undefined ? m['deviceBytes'] / 2 ** 20 : null;
+    table.push([s.method, String(s.length), ...cells, fmt(s.score), fmt(prefill, 0), fmt(m['msPerToken'], 2), fmt(hit), fmt(kv)]);
   }
   return table.toString();
 }
@@ -253,6 +279,7 @@ async function finish(o: { header: RunHeader; log: ResultsLog; outDir: string; p
     process.stdout.write(`results ${o.log.path}\nreport  ${join(o.outDir, 'report.json')}\n`);
     for (const p of report.plots) process.stdout.write(`plot    ${p}\n`);
   }
+  if (report.plotError !== undefined) process.stderr.write(`lrqk eval: ${report.plotError}\n`);
   if (o.aborted) process.exitCode = 130;
 }
 
@@ -313,7 +340,7 @@ async function runEvaluation(o: {
 }
 
 function pplTable(report: EvalReport): string {
-  const table = new Table({ head: ['method', 'window', 'windows', 'scored tokens', 'perplexity', 's/window'], style: { head: [], border: [], compact: true } });
+  const table = makeTable(['method', 'window', 'windows', 'scored tokens', 'perplexity', 's/window']);
   for (const p of report.perplexity ?? []) {
     const s = report.summary.find((x) => x.method === p.method && x.length === p.length);
     table.push([p.method, String(p.length), String(p.windows), String(p.tokens), p.ppl >= 1e6 ? p.ppl.toExponential(3) : fmt(p.ppl, 3), fmt((s?.means['ms'] ?? NaN) / 1000, 2)]);
@@ -369,7 +396,7 @@ function longBenchCommand() {
 }
 
 function fidelityTable(report: EvalReport): string {
-  const table = new Table({ head: ['method', 'length', 'items', 'sparse steps', 'mass captured', 'top-k recall', 'hit rate', 'accuracy'], style: { head: [], border: [], compact: true } });
+  const table = makeTable(['method', 'length', 'items', 'sparse steps', 'mass captured', 'top-k recall', 'hit rate', 'accuracy']);
   for (const s of report.summary) {
     const m = s.means;
     const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
@@ -400,6 +427,36 @@ function fidelityCommand() {
     });
 }
 
+const TABLES: Readonly<Record<string, (r: EvalReport) => string>> = { ruler: scoreTable, longbench: scoreTable, ppl: pplTable, fidelity: fidelityTable };
+
+function reportCommand() {
+  return new Command('report')
+    .description('write report.json and the plots again from DIR/results.jsonl, and print the table')
+    .argument('<dir>', 'a results directory (holding results.jsonl)')
+    .option('--no-plots', 'skip the SVG/PNG plots')
+    .option('--json', 'print the report as JSON on stdout instead of a table')
+    .action(async (dir, opts) => {
+      const outDir = resolve(dir);
+      const path = join(outDir, 'results.jsonl');
+      let first: string;
+      try {
+        first = readFileSync(path, 'utf8').split('\n', 1)[0] ?? '';
+      } catch {
+        throw new CliError(`${path}: no results file here (pass the --out directory of an lrqk eval run)`);
+      }
+      let header: RunHeader;
+      try {
+        header = JSON.parse(first) as RunHeader;
+      } catch {
+        throw new CliError(`${path}: the first line is not a run header`);
+      }
+      const table = TABLES[header.kind];
+      if (header.type !== 'header' || table === undefined) throw new CliError(`${path}: the first line is not the header of an lrqk eval run`);
+      const log = ResultsLog.open(path, header);
+      await finish({ header, log, outDir, plots: opts.plots, json: opts.json === true, aborted: false, table });
+    });
+}
+
 export function evalCommand(): Command {
   return new Command('eval')
     .description('evaluate attention methods: accuracy and cost by length (ruler, longbench), perplexity (ppl), LRQK fidelity, task files (gen)')
@@ -407,5 +464,6 @@ export function evalCommand(): Command {
     .addCommand(pplCommand())
     .addCommand(longBenchCommand())
     .addCommand(fidelityCommand())
-    .addCommand(genCommand());
+    .addCommand(genCommand())
+    .addCommand(reportCommand());
 }

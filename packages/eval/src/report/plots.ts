@@ -1,17 +1,17 @@
 // Plots without a browser: a Vega-Lite spec compiled to Vega, rendered headless to SVG
 // (renderer 'none', toSVG), then rasterized to PNG by resvg with DejaVu Sans (or the system's
-// sans-serif when that file is absent).
+// sans-serif when that file is absent). vega, vega-lite and resvg load on first use, so runs
+// without plots work where they are not installed (e.g. a bare GPU machine).
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 const FONT = 'DejaVu Sans';
 
 /** Renders a Vega-Lite spec to SVG text. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vgSpec = compile({ ...spec, config: { font: FONT, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   try {
@@ -22,7 +22,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /** Rasterizes SVG text to PNG bytes at `scale`× on a white background. */
-export function svgToPng(svg: string, scale = 2): Buffer {
+export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     font: { loadSystemFonts: true, ...(existsSync(DEJAVU) ? { fontFiles: [DEJAVU] } : {}), defaultFontFamily: FONT, sansSerifFamily: FONT },
     fitTo: { mode: 'zoom', value: scale },
@@ -35,7 +36,7 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 export async function writePlot(spec: TopLevelSpec, base: string): Promise<{ svg: string; png: string }> {
   const svg = await renderSvg(spec);
   await writeFile(`${base}.svg`, svg);
-  await writeFile(`${base}.png`, svgToPng(svg));
+  await writeFile(`${base}.png`, await svgToPng(svg));
   return { svg: `${base}.svg`, png: `${base}.png` };
 }
 

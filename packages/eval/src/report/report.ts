@@ -21,6 +21,8 @@ export interface EvalReport {
   /** Per-layer fidelity (fidelity runs): mean over heads and items, by method. */
   perLayer?: PerLayerRow[];
   plots: string[];
+  /** Why plots are missing, when rendering failed (the report and results are written regardless). */
+  plotError?: string;
 }
 
 export interface PerLayerRow {
@@ -95,25 +97,34 @@ export async function writeReport(o: WriteReportOptions): Promise<EvalReport> {
     });
   }
   if (o.plots !== false) {
-    const add = (p: { svg: string; png: string }) => report.plots.push(p.svg, p.png);
-    const scored = summary.filter((s) => s.score !== null).map((s) => ({ method: s.method, length: s.length, score: s.score as number }));
-    if (scored.length > 0) {
-      add(await writePlot(accuracyVsLengthSpec(scored, `${o.header.kind}: accuracy vs length (${o.header.model})`), join(o.outDir, 'accuracy-vs-length')));
-    }
-    const ppl = (report.perplexity ?? []).filter((r) => Number.isFinite(r.ppl));
-    if (ppl.length > 0) {
-      const rows = ppl.map((r) => ({ method: r.method, length: r.length, value: r.ppl }));
-      add(await writePlot(metricVsLengthSpec(rows, `perplexity vs window length (${o.header.model})`, 'perplexity'), join(o.outDir, 'perplexity-vs-length')));
-    }
-    if (perLayer.length > 0) {
-      const series = (field: 'massCaptured' | 'topkRecall' | 'hitRate', metric: string) =>
-        perLayer.filter((r) => Number.isFinite(r[field])).map((r) => ({ layer: r.layer, value: r[field], method: r.method, metric }));
-      const fidelityRows = [...series('massCaptured', 'attention mass captured'), ...series('topkRecall', 'exact top-k recall')];
-      if (fidelityRows.length > 0) add(await writePlot(perLayerSpec(fidelityRows, `attention fidelity per layer (${o.header.model})`, 'share'), join(o.outDir, 'fidelity-per-layer')));
-      const hits = series('hitRate', 'hit rate');
-      if (hits.length > 0) add(await writePlot(perLayerSpec(hits, `GPU hit rate per layer (${o.header.model})`, 'hit rate'), join(o.outDir, 'hit-rate-per-layer')));
+    try {
+      await writePlots(o, report, summary, perLayer);
+    } catch (error) {
+      report.plotError = `plots not written: ${(error as Error).message}`;
     }
   }
   await writeFile(join(o.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** The plots that fit the run's data, added to report.plots as written. */
+async function writePlots(o: WriteReportOptions, report: EvalReport, summary: readonly MethodLengthSummary[], perLayer: readonly PerLayerRow[]): Promise<void> {
+  const add = (p: { svg: string; png: string }) => report.plots.push(p.svg, p.png);
+  const scored = summary.filter((s) => s.score !== null).map((s) => ({ method: s.method, length: s.length, score: s.score as number }));
+  if (scored.length > 0) {
+    add(await writePlot(accuracyVsLengthSpec(scored, `${o.header.kind}: accuracy vs length (${o.header.model})`), join(o.outDir, 'accuracy-vs-length')));
+  }
+  const ppl = (report.perplexity ?? []).filter((r) => Number.isFinite(r.ppl));
+  if (ppl.length > 0) {
+    const rows = ppl.map((r) => ({ method: r.method, length: r.length, value: r.ppl }));
+    add(await writePlot(metricVsLengthSpec(rows, `perplexity vs window length (${o.header.model})`, 'perplexity'), join(o.outDir, 'perplexity-vs-length')));
+  }
+  if (perLayer.length > 0) {
+    const series = (field: 'massCaptured' | 'topkRecall' | 'hitRate', metric: string) =>
+      perLayer.filter((r) => Number.isFinite(r[field])).map((r) => ({ layer: r.layer, value: r[field], method: r.method, metric }));
+    const fidelityRows = [...series('massCaptured', 'attention mass captured'), ...series('topkRecall', 'exact top-k recall')];
+    if (fidelityRows.length > 0) add(await writePlot(perLayerSpec(fidelityRows, `attention fidelity per layer (${o.header.model})`, 'share'), join(o.outDir, 'fidelity-per-layer')));
+    const hits = series('hitRate', 'hit rate');
+    if (hits.length > 0) add(await writePlot(perLayerSpec(hits, `GPU hit rate per layer (${o.header.model})`, 'hit rate'), join(o.outDir, 'hit-rate-per-layer')));
+  }
 }

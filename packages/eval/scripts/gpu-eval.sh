@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs ON the GPU machine, from the repo root, with .device/ carried (bash tools/device/pack.sh
+# first, as for tools/device/bench-lrqk.sh): `lrqk eval ruler`, `ppl` and `fidelity` on CUDA for a
+# model directory (default: the embedded demo model), without plots (vega and resvg are not in the
+# device toolchain). Results and reports go to $OUT/eval-<kind>/; back on the dev machine,
+# `lrqk eval report DIR` rewrites each report with its SVG/PNG plots and prints the table.
+#   bash packages/eval/scripts/gpu-eval.sh [MODEL_DIR]
+# Env (defaults in brackets): OUT [.device/out], ATTENTION [full,lrqk], LENGTHS [1k,2k,4k,8k],
+# TASKS [niah_single_1,niah_single_2,niah_multikey_1,vt,cwe,fwe], COUNT [10],
+# PPL_LENGTHS [1k,4k], PPL_WINDOWS [16], FIDELITY_ATTENTION [lrqk], FIDELITY_LENGTHS [4k,8k],
+# STEP_TIMEOUT_S [170] (each of the three runs; rerunning resumes where a run stopped).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+cd "$root"
+dev="$root/.device"
+OUT="${OUT:-$dev/out}"
+model="${1:-assets/lrqk-demo-model}"
+mkdir -p "$OUT"
+export NO_COLOR=1
+for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
+  [ -s "$dev/$f" ] || { echo "gpu-eval: .device/$f is missing: run 'bash tools/device/pack.sh' first and carry ['.device']" >&2; exit 2; }
+done
+# Node 24, the CUDA addon and the runtime dependencies, as tools/device/gpu-suite.sh sets them up.
+mkdir -p /tmp/lrqk-bin /tmp/vt
+[ -x /tmp/lrqk-bin/node ] || { xz -dc "$dev/node.xz" > /tmp/lrqk-bin/node && chmod +x /tmp/lrqk-bin/node; } || exit 2
+xz -dc "$dev/lrqk_tensor.node.xz" > /tmp/lrqk-bin/lrqk_tensor.node || exit 2
+[ -d /tmp/vt/node_modules/vitest ] || tar -xJf "$dev/vitest.tar.xz" -C /tmp/vt || exit 2
+mkdir -p /tmp/vt/node_modules/@lrqk
+for p in "$root"/packages/* "$root"/apps/*; do
+  [ -f "$p/package.json" ] && ln -sfn "$p" "/tmp/vt/node_modules/@lrqk/$(basename "$p")"
+done
+linked=0
+if [ ! -e node_modules ]; then ln -s /tmp/vt/node_modules node_modules; linked=1; fi
+trap '[ "$linked" = 1 ] && rm -f "$root/node_modules"' EXIT
+export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node
+log="$OUT/gpu-eval.txt"
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>&1 | tee "$log"
+t="${STEP_TIMEOUT_S:-170}"
+lrqk() { timeout "$t" node --conditions=source apps/cli/src/main.ts "$@" 2>&1 | tee -a "$log"; return "${PIPESTATUS[0]}"; }
+status=0
+lrqk eval ruler --model "$model" --device cuda --no-plots --out "$OUT/eval-ruler" \
+  --attention "${ATTENTION:-full,lrqk}" --lengths "${LENGTHS:-1k,2k,4k,8k}" \
+  --tasks "${TASKS:-niah_single_1,niah_single_2,niah_multikey_1,vt,cwe,fwe}" --count "${COUNT:-10}" || status=1
+lrqk eval ppl --model "$model" --device cuda --no-plots --out "$OUT/eval-ppl" \
+  --attention "${ATTENTION:-full,lrqk}" --lengths "${PPL_LENGTHS:-1k,4k}" --windows "${PPL_WINDOWS:-16}" || status=1
+lrqk eval fidelity --model "$model" --device cuda --no-plots --out "$OUT/eval-fidelity" \
+  --attention "${FIDELITY_ATTENTION:-lrqk}" --lengths "${FIDELITY_LENGTHS:-4k,8k}" --count 2 || status=1
+exit "$status"
