@@ -1,8 +1,8 @@
 // `lrqk eval ruler` end to end on a real tiny random-weight Llama (written by @lrqk/engine/testing,
 // byte-level tokenizer): the matrix runs on the CPU, results/report/plots are written, and a
 // second run with more instances runs only the new ones.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,29 @@ describe('lrqk eval ruler', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/^lrqk: .*holds results of another run/);
     expect(other.stderr).not.toContain('loading');
+  });
+
+  it('Ctrl-C stops after the current item; rerunning redoes none of the finished ones', async () => {
+    const out = join(work, 'sigint');
+    const args = ['--conditions=source', 'src/main.ts', 'eval', 'ruler', '--model', modelDir, '--device', 'cpu', '--attention', 'full,lrqk:rank=8:topK=64:lite=16', '--lengths', '1k,2k', '--tasks', 'niah_single_1,vt', '--count', '4', '--max-new-tokens', '64', '--out', out];
+    const child = spawn(process.execPath, args, { cwd: pkgDir, env: { ...process.env, LRQK_DEBUG: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const path = join(out, 'results.jsonl');
+    for (let i = 0; i < 1000 && !(existsSync(path) && results(path).length >= 3); i++) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('interrupted; finished items are saved');
+    const done = results(path).length;
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(32);
+    const rerun = lrqk(args.slice(2));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(`ruler: ${32 - done} items run, ${done} resumed, 32 in the matrix`);
+    const keys = results(path).map((l) => l['key']);
+    expect(keys).toHaveLength(32);
+    expect(new Set(keys).size).toBe(32);
   });
 
   it('rejects an unknown attention method before loading anything', () => {
