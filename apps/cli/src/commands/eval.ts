@@ -9,7 +9,7 @@
 // Results go to OUT/results.jsonl as each item finishes (rerun the same command to resume), then
 // OUT/report.json, SVG + PNG plots, and a summary table on stdout. The evaluation itself lives in
 // @lrqk/eval; this file parses options, shows progress and prints.
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
@@ -22,22 +22,22 @@ import {
   generateInstances,
   loadHotpotQa,
   loadLongBench,
-  longBenchHeader,
-  perplexityHeader,
-  runFidelity,
-  runLongBench,
-  runPerplexity,
-  wikitextTestText,
-  type LongBenchItem,
   loadSquad,
+  longBenchHeader,
   parseMethods,
+  perplexityHeader,
   resolveTasks,
   ResultsLog,
   rulerContextTokens,
   rulerHeader,
+  runFidelity,
+  runLongBench,
+  runPerplexity,
   runRuler,
+  wikitextTestText,
   writeReport,
   type EvalReport,
+  type LongBenchItem,
   type MethodSpec,
   type ProgressEvent,
   type QaDatasets,
@@ -98,6 +98,8 @@ function genCommand() {
       const tasks = resolveTasks(opts.tasks);
       const data = loadQaData(opts);
       const tokenizer = await loadTokenizer(dir);
+      // Create the file up front so an unwritable path fails here, with its error, not in a stream.
+      if (opts.out !== undefined) writeFileSync(opts.out, '');
       const out = opts.out === undefined ? process.stdout : createWriteStream(opts.out);
       const total = tasks.length * opts.lengths.length * opts.count;
       const t0 = performance.now();
