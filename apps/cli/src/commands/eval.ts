@@ -85,7 +85,7 @@ function genCommand() {
     .description('write task instances as JSONL: prompt, answers, answer prefix, completion, metadata (token count included)')
     .addOption(new Option('--tokenizer <dir>', 'directory with tokenizer.json (+ tokenizer_config.json) to measure lengths in').conflicts('model'))
     .addOption(new Option('--model <dir>', 'model directory (only its tokenizer is read)'))
-    .option('--tasks <list>', 'tasks or families, comma-separated (all, niah, niah_single, vt, cwe, fwe, qa_squad, …)', parseList, ['all'])
+    .addOption(new Option('--tasks <list>', 'tasks or families, comma-separated (all, niah, niah_single, vt, cwe, fwe, qa_squad, …)').argParser(parseList).default(['all'], 'all'))
     .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 512,1024,4k', parseLengths)
     .option('--count <n>', 'instances per task and length', parseCount, 1)
     .option('--seed <n>', 'seed; with task, length and index it determines an instance', parseCount, 0)
@@ -215,7 +215,11 @@ function runCommand(name: string, description: string) {
   return new Command(name)
     .description(description)
     .requiredOption('-m, --model <dir>', 'a Hugging Face model directory (config.json, *.safetensors, tokenizer.json)')
-    .option('--attention <list>', 'methods to compare, comma-separated: full, offload, lrqk, lrqk:rank=16:topK=256:lite=64', parseMethodList, parseMethods('full,lrqk'))
+    .addOption(
+      new Option('--attention <list>', 'methods to compare, comma-separated: full, offload, lrqk, lrqk:rank=16:topK=256:lite=64')
+        .argParser(parseMethodList)
+        .default(parseMethods('full,lrqk'), 'full,lrqk'),
+    )
     .addOption(new Option('--device <device>', 'where to run').choices(['auto', 'cpu', 'cuda'] as const).default('auto' as const))
     .addOption(new Option('--dtype <dtype>', 'compute dtype (default: bf16 on CUDA, f32 on the CPU)').choices(['f32', 'bf16', 'f16'] as const))
     .option('--context <tokens>', 'engine context (default: what the longest item needs)', (v) => parseLengths(v)[0] as number)
@@ -287,7 +291,7 @@ async function finish(o: { header: RunHeader; log: ResultsLog; outDir: string; p
 
 function rulerCommand() {
   return runCommand('ruler', 'RULER-style synthetic tasks: accuracy of each attention method at each length')
-    .option('--tasks <list>', 'tasks or families, comma-separated (all, niah, niah_single, vt, cwe, fwe, qa_squad, …)', parseList, ['all'])
+    .addOption(new Option('--tasks <list>', 'tasks or families, comma-separated (all, niah, niah_single, vt, cwe, fwe, qa_squad, …)').argParser(parseList).default(['all'], 'all'))
     .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 4k,8k,16k', parseLengths)
     .option('--count <n>', 'instances per task and length', parseCount, 10)
     .option('--seed <n>', 'task seed', parseCount, 0)
@@ -409,7 +413,11 @@ function fidelityTable(report: EvalReport): string {
 
 function fidelityCommand() {
   return runCommand('fidelity', 'LRQK against exact attention at every sparse decode step: attention mass captured, top-k recall and hit rate, per layer and head')
-    .option('--tasks <list>', 'RULER tasks whose prompts are used', parseList, ['niah_single_2', 'niah_multikey_1', 'vt'])
+    .addOption(
+      new Option('--tasks <list>', 'RULER tasks whose prompts are used')
+        .argParser(parseList)
+        .default(['niah_single_2', 'niah_multikey_1', 'vt'], 'niah_single_2,niah_multikey_1,vt'),
+    )
     .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 4k,16k', parseLengths)
     .option('--count <n>', 'instances per task and length', parseCount, 2)
     .option('--seed <n>', 'task seed', parseCount, 0)
