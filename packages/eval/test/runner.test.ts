@@ -77,7 +77,9 @@ describe('runRuler', () => {
       expect(l['score']).toBeGreaterThanOrEqual(0);
       expect(l['score']).toBeLessThanOrEqual(1);
       const values = l['values'] as Record<string, number>;
-      expect(Math.abs((values['promptTokens'] as number) - (l['length'] as number))).toBeLessThanOrEqual((l['length'] as number) * 0.01);
+      // RULER's convention: the length covers prompt and answer, so the prompt gets length − 8.
+      const prompt = (l['length'] as number) - 8;
+      expect(Math.abs((values['promptTokens'] as number) - prompt)).toBeLessThanOrEqual(prompt * 0.01);
       expect(values['generatedTokens']).toBeLessThanOrEqual(8);
     }
 
@@ -112,7 +114,7 @@ describe('runRuler', () => {
     const log = ResultsLog.open(join(work, 'chat', 'results.jsonl'), rulerHeader(engine, { ...plan, chat: true }));
     const s = await runRuler({ ...plan, tasks: ['vt'], lengths: [512], count: 1, chat: true, engine, methods, log });
     expect(s.completed).toBe(2);
-    expect(log.records()[0]?.values['promptTokens']).toBe(instanceIds(engine, generateInstance(engine.tokenizer, 'vt', 512, 0, plan.seed), true).length);
+    expect(log.records()[0]?.values['promptTokens']).toBe(instanceIds(engine, generateInstance(engine.tokenizer, 'vt', 512 - 8, 0, plan.seed), true).length);
   });
 
   it('checks that every task fits its length before running anything', async () => {

@@ -292,7 +292,7 @@ async function finish(o: { header: RunHeader; log: ResultsLog; outDir: string; p
 function rulerCommand() {
   return runCommand('ruler', 'RULER-style synthetic tasks: accuracy of each attention method at each length')
     .addOption(new Option('--tasks <list>', 'tasks or families, comma-separated (all, niah, niah_single, vt, cwe, fwe, qa_squad, …)').argParser(parseList).default(['all'], 'all'))
-    .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 4k,8k,16k', parseLengths)
+    .requiredOption('--lengths <list>', 'sequence lengths in tokens, prompt + answer as in RULER, e.g. 4k,8k,16k', parseLengths)
     .option('--count <n>', 'instances per task and length', parseCount, 10)
     .option('--seed <n>', 'task seed', parseCount, 0)
     .option('--max-new-tokens <n>', "tokens to generate (default: each task's RULER value)", parseCount)
@@ -307,7 +307,7 @@ function rulerCommand() {
         kind: 'ruler',
         opts,
         header: rulerHeader({ modelId: basename(resolve(opts.model)) }, settings),
-        contextTokens: Math.max(rulerContextTokens(tasks, opts.lengths, opts.maxNewTokens), opts.context ?? 0),
+        contextTokens: Math.max(rulerContextTokens(opts.lengths), opts.context ?? 0),
         table: scoreTable,
         run: (engine, log, signal, onProgress) =>
           runRuler({ ...settings, engine, methods: opts.attention, tasks, lengths: opts.lengths, count: opts.count, data, log, signal, onProgress }),
@@ -418,7 +418,7 @@ function fidelityCommand() {
         .argParser(parseList)
         .default(['niah_single_2', 'niah_multikey_1', 'vt'], 'niah_single_2,niah_multikey_1,vt'),
     )
-    .requiredOption('--lengths <list>', 'prompt lengths in tokens, e.g. 4k,16k', parseLengths)
+    .requiredOption('--lengths <list>', 'sequence lengths in tokens, prompt + answer as in RULER, e.g. 4k,16k', parseLengths)
     .option('--count <n>', 'instances per task and length', parseCount, 2)
     .option('--seed <n>', 'task seed', parseCount, 0)
     .option('--max-new-tokens <n>', 'decode steps measured per item', parseCount, 32)
@@ -429,7 +429,7 @@ function fidelityCommand() {
         kind: 'fidelity',
         opts,
         header: fidelityHeader({ modelId: basename(resolve(opts.model)) }, settings),
-        contextTokens: Math.max(Math.ceil(Math.max(...opts.lengths) * 1.01) + opts.maxNewTokens, opts.context ?? 0),
+        contextTokens: Math.max(rulerContextTokens(opts.lengths), opts.context ?? 0),
         table: fidelityTable,
         run: (engine, log, signal, onProgress) =>
           runFidelity({ ...settings, engine, methods: opts.attention, tasks, lengths: opts.lengths, count: opts.count, log, signal, onProgress }),

@@ -13,7 +13,7 @@ import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
 import { ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
-import { openCells, preflight, type RunSummary } from './ruler-runner.ts';
+import { openCells, preflight, promptLength, rulerContextTokens, type RunSummary } from './ruler-runner.ts';
 
 export interface FidelityRunOptions {
   engine: EvalEngine;
@@ -77,12 +77,12 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
     throw new EvalError(`fidelity measures LRQK against exact attention; ${exact.map((m) => m.label).join(', ')} attend exactly (use e.g. --attention lrqk,lrqk:topK=256)`);
   }
   const tasks = resolveTasks(o.tasks);
-  const longest = Math.ceil(Math.max(...o.lengths) * 1.01) + o.maxNewTokens;
+  const longest = rulerContextTokens(o.lengths);
   if (longest > o.engine.contextTokens) throw new EvalError(`the longest item needs ${longest} tokens but the engine's context is ${o.engine.contextTokens} (--context)`);
   const keys: string[] = [];
   for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
   const resumed = keys.filter((k) => o.log.has(k)).length;
-  preflight(o.engine.tokenizer, openCells(keys, o.log), o.seed, o.data);
+  preflight(o.engine.tokenizer, openCells(keys, o.log), o);
   const clock = new ProgressClock(keys.length, resumed);
   o.onProgress?.(clock.event());
   let completed = 0;
@@ -93,7 +93,7 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
         const todo = o.methods.filter((m) => !o.log.has(resultKey(m.label, length, task, index)));
         if (todo.length === 0) continue;
         if (o.signal?.aborted) return stopped();
-        const inst = generateInstance(o.engine.tokenizer, task, length, index, o.seed, o.data);
+        const inst = generateInstance(o.engine.tokenizer, task, promptLength(task, length, o.maxNewTokens), index, o.seed, o.data);
         const ids = o.engine.encodePrompt(inst.prompt);
         for (const m of todo) {
           if (o.signal?.aborted) return stopped();

@@ -67,11 +67,19 @@ export function openCells(keys: readonly string[], log: ResultsLog): { task: str
   return [...cells.values()];
 }
 
-/** Prompt + generation tokens the longest item may need (lengths are met within 1%). */
-export function rulerContextTokens(tasks: readonly string[], lengths: readonly number[], maxNewTokens?: number): number {
-  const gen = Math.max(...resolveTasks(tasks).map((t) => maxNewTokens ?? (TASKS.get(t)?.maxNewTokens ?? 0)));
-  // 1% length tolerance, plus room for a chat template's own tokens.
-  return Math.ceil(Math.max(...lengths) * 1.01) + gen + 64;
+/**
+ * RULER's convention: a length is the whole sequence, prompt and answer, so the prompt is made
+ * `length − tokens to generate` long.
+ */
+export function promptLength(task: string, length: number, maxNewTokens?: number): number {
+  const gen = maxNewTokens ?? TASKS.get(task)?.maxNewTokens ?? 0;
+  if (length - gen < 1) throw new EvalError(`length ${length} leaves no room for a ${task} prompt after ${gen} generated tokens`);
+  return length - gen;
+}
+
+/** Tokens the longest item may need: its length with the 1% fitting tolerance, plus room for a chat template. */
+export function rulerContextTokens(lengths: readonly number[]): number {
+  return Math.ceil(Math.max(...lengths) * 1.01) + 64;
 }
 
 /**
@@ -81,22 +89,21 @@ export function rulerContextTokens(tasks: readonly string[], lengths: readonly n
 export function preflight(
   tokenizer: EvalEngine['tokenizer'],
   cells: readonly { task: string; length: number }[],
-  seed: number,
-  data: QaDatasets | undefined,
+  o: { seed: number; data?: QaDatasets | undefined; maxNewTokens?: number | undefined },
 ): void {
-  for (const { task, length } of cells) generateInstance(tokenizer, task, length, 0, seed, data);
+  for (const { task, length } of cells) generateInstance(tokenizer, task, promptLength(task, length, o.maxNewTokens), 0, o.seed, o.data);
 }
 
 export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
   const tasks = resolveTasks(o.tasks);
-  const need = rulerContextTokens(tasks, o.lengths, o.maxNewTokens);
+  const need = rulerContextTokens(o.lengths);
   if (need > o.engine.contextTokens) {
     throw new EvalError(`the longest item needs ${need} tokens (prompt + answer) but the engine's context is ${o.engine.contextTokens}; open it with a larger contextTokens (--context)`);
   }
   const keys: string[] = [];
   for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
   const resumed = keys.filter((k) => o.log.has(k)).length;
-  preflight(o.engine.tokenizer, openCells(keys, o.log), o.seed, o.data);
+  preflight(o.engine.tokenizer, openCells(keys, o.log), o);
   const clock = new ProgressClock(keys.length, resumed);
   o.onProgress?.(clock.event());
   let completed = 0;
@@ -106,7 +113,7 @@ export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
         const todo = o.methods.filter((m) => !o.log.has(resultKey(m.label, length, task, index)));
         if (todo.length === 0) continue;
         if (o.signal?.aborted) return { completed, resumed, total: keys.length, aborted: true };
-        const inst = generateInstance(o.engine.tokenizer, task, length, index, o.seed, o.data);
+        const inst = generateInstance(o.engine.tokenizer, task, promptLength(task, length, o.maxNewTokens), index, o.seed, o.data);
         const ids = instanceIds(o.engine, inst, o.chat === true);
         const maxNew = o.maxNewTokens ?? inst.maxNewTokens;
         for (const m of todo) {
