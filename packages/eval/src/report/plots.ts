@@ -82,6 +82,34 @@ export function accuracyVsLengthSpec(rows: readonly { method: string; length: nu
   );
 }
 
+/** Accuracy against length for each task (one small chart per task), one line per method. */
+export function accuracyByTaskSpec(rows: readonly { method: string; length: number; task: string; score: number }[], title: string): TopLevelSpec {
+  const lengths = [...new Set(rows.map((r) => r.length))].sort((a, b) => a - b);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values: rows.map((r) => ({ ...r })) },
+    facet: { field: 'task', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.task))] },
+    columns: 4,
+    spec: {
+      width: 200,
+      height: 140,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: {
+          field: 'length',
+          type: 'quantitative',
+          title: 'length (tokens)',
+          scale: { type: 'log', base: 2, domain: lengths.length > 1 ? [lengths[0] as number, lengths.at(-1) as number] : undefined },
+          axis: { values: lengths, labelExpr: LENGTH_LABEL },
+        },
+        y: { field: 'score', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } },
+        color: { field: 'method', type: 'nominal', title: 'attention', legend: { labelLimit: 400 } },
+      },
+    },
+  } as TopLevelSpec;
+}
+
 /** A per-layer line chart (0–1): colour by method, dash by metric when there are several. */
 export function perLayerSpec(rows: readonly { layer: number; value: number; method: string; metric: string }[], title: string, yTitle: string): TopLevelSpec {
   const metrics = new Set(rows.map((r) => r.metric));

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultRecord, RunHeader } from '../run/results-log.ts';
 import { corpusPerplexity } from '../run/perplexity.ts';
-import { accuracyVsLengthSpec, metricVsLengthSpec, perLayerSpec, writePlot } from './plots.ts';
+import { accuracyByTaskSpec, accuracyVsLengthSpec, metricVsLengthSpec, perLayerSpec, writePlot } from './plots.ts';
 import { summarizeByMethodLength, summarizeCells, type CellSummary, type MethodLengthSummary } from './summary.ts';
 
 export interface EvalReport {
@@ -113,6 +113,10 @@ async function writePlots(o: WriteReportOptions, report: EvalReport, summary: re
   const scored = summary.filter((s) => s.score !== null).map((s) => ({ method: s.method, length: s.length, score: s.score as number }));
   if (scored.length > 0) {
     add(await writePlot(accuracyVsLengthSpec(scored, `${o.header.kind}: accuracy vs length (${o.header.model})`), join(o.outDir, 'accuracy-vs-length')));
+  }
+  const byTask = report.cells.filter((c) => c.score !== null).map((c) => ({ method: c.method, length: c.length, task: c.task, score: c.score as number }));
+  if (new Set(byTask.map((c) => c.task)).size > 1) {
+    add(await writePlot(accuracyByTaskSpec(byTask, `${o.header.kind}: accuracy vs length by task (${o.header.model})`), join(o.outDir, 'accuracy-by-task')));
   }
   const ppl = (report.perplexity ?? []).filter((r) => Number.isFinite(r.ppl));
   if (ppl.length > 0) {
