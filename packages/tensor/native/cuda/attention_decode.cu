@@ -1,5 +1,8 @@
 // Split-K ("flash-decoding") attention for one query per head.
 //
+// bf16 / f16 with D in {64, 128, 256} and 16-byte aligned rows run the tensor-core kernel of
+// attention_decode_mma.cuh (the query heads of a GQA group as the rows of one mma tile). Other
+// cases (f32, other D) run the scalar split kernel below:
 // Kernel 1, grid (splits, Hk, ceil(G / GMAX)), 256 threads: a block takes one KV head, up to GMAX
 // of the G query heads that read it (so K/V are read once per group) and one chunk of the rows.
 // Each key row is read by LPK = D/VEC lanes with 16-byte loads (VEC elements each), several rows
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include "../core/dispatch.h"
 #include "../ops/attention_decode.h"
+#include "attention_decode_mma.cuh"
 #include "attention_mma.cuh"
 #include "attention_simple.cuh"
 #include "common.cuh"
@@ -175,6 +179,7 @@ __global__ void __launch_bounds__(kDecodeThreads) decode_split_kernel(DecodePara
 template <class T>
 __global__ void __launch_bounds__(128) decode_combine_kernel(const float* part_acc, const float* part_ml, T* out,
                                                             int64_t os, int heads, int dim, int splits) {
+  dev::grid_dependency_wait();  // with PDL: the split kernel's partials are complete and visible
   const int h = blockIdx.x;
   float mx = -INFINITY;
   for (int s = 0; s < splits; ++s) mx = fmaxf(mx, part_ml[(int64_t(s) * heads + h) * 2]);
@@ -235,6 +240,75 @@ void launch_decode_g(const AttentionDecodeArgs& a, const char* op) {
   else launch_decode<T, LPK, 8>(a, op);
 }
 
+// Tensor-core path: splits sized so that one wave of blocks fills every SM at the occupancy the
+// kernel gets (shared memory bound: 2 blocks per SM at D <= 128).
+template <class T, int D, int STAGES>
+void launch_decode_mma(const AttentionDecodeArgs& a, const char* op) {
+  using C = decode_mma::Cfg<D, STAGES>;
+  auto kern = decode_mma::decode_mma_kernel<T, D, STAGES>;
+  static int per_sm = 0;  // once per instantiation (single device)
+  if (per_sm == 0) {
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::kSmem), op);
+    LRQK_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, decode_mma::kThreads, C::kSmem), op);
+    if (per_sm < 1) per_sm = 1;
+  }
+  const int group = int(a.heads / a.kv_heads), gz = (group + decode_mma::kRows - 1) / decode_mma::kRows;
+  const int length = int(a.length);
+  const int sms = cuda::probe().sm_count > 0 ? cuda::probe().sm_count : 132;
+  const int64_t base_blocks = a.kv_heads * gz, slots = int64_t(sms) * per_sm;
+  int64_t splits = std::max<int64_t>(1, slots / base_blocks);
+  splits = std::min<int64_t>(splits, (length + 15) / 16);  // at least 16 rows (one warp's keys) each
+  int chunk = int((length + splits - 1) / splits);
+  chunk = (chunk + 15) / 16 * 16;
+  splits = (length + chunk - 1) / chunk;  // every split non-empty
+  decode_mma::Params p{a.q.data, a.k.data, a.v.data, a.out.data, nullptr, nullptr,
+                       a.q_head_stride, a.out_head_stride, a.k.strides[0], a.k.strides[1], a.v.strides[0], a.v.strides[1],
+                       int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f};
+  void* scratch = nullptr;
+  const size_t part_bytes = size_t(splits) * size_t(a.heads) * size_t(D + 2) * sizeof(float);
+  if (splits > 1) {
+    scratch = cuda::device_alloc(part_bytes);
+    p.part_acc = static_cast<float*>(scratch);
+    p.part_ml = p.part_acc + size_t(splits) * size_t(a.heads) * size_t(D);
+  }
+  // Both kernels use programmatic dependent launch: each may be scheduled while its predecessor in
+  // the stream drains, and waits on it (griddepcontrol.wait) before touching its inputs.
+  cudaLaunchAttribute pdl[1];
+  pdl[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  pdl[0].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = dim3(unsigned(splits), unsigned(a.kv_heads), unsigned(gz));
+  cfg.blockDim = dim3(decode_mma::kThreads);
+  cfg.dynamicSmemBytes = C::kSmem;
+  cfg.stream = cuda::stream();
+  cfg.attrs = pdl;
+  cfg.numAttrs = 1;
+  LRQK_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern, p), op);
+  cuda::check_launch(op);
+  if (splits > 1) {
+    cfg.gridDim = dim3(unsigned(a.heads));
+    cfg.blockDim = dim3(128);
+    cfg.dynamicSmemBytes = 0;
+    LRQK_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_combine_kernel<T>, static_cast<const float*>(p.part_acc),
+                                       static_cast<const float*>(p.part_ml), static_cast<T*>(a.out.data),
+                                       int64_t(a.out_head_stride), int(a.heads), int(D), int(splits)), op);
+    cuda::check_launch(op);
+    cuda::device_free(scratch, part_bytes);  // stream-ordered: reused only after the combine ran
+  }
+}
+
+template <class T>
+bool try_mma_decode(const AttentionDecodeArgs& a, const char* op) {
+  // Q rows are loaded 16 bytes at a time.
+  if (reinterpret_cast<uintptr_t>(a.q.data) % 16 != 0 || (a.heads > 1 && (a.q_head_stride * int64_t(sizeof(T))) % 16 != 0)) return false;
+  switch (a.dim) {
+    case 64: launch_decode_mma<T, 64, 3>(a, op); return true;
+    case 128: launch_decode_mma<T, 128, 3>(a, op); return true;
+    case 256: launch_decode_mma<T, 256, 2>(a, op); return true;
+    default: return false;
+  }
+}
+
 template <class T>
 bool try_vector_decode(const AttentionDecodeArgs& a, const char* op) {
   constexpr int VEC = 16 / int(sizeof(T));
@@ -259,6 +333,8 @@ void attention_decode_cuda(const AttentionDecodeArgs& a) {
   if (a.heads > 65535 || a.length >= (int64_t(1) << 30))
     fail(ErrorKind::Unsupported, op, std::string(op) + ": more than 65535 heads or 2^30 rows");
   if (kv_vec_ok(a.k) && kv_vec_ok(a.v)) {
+    if (a.q.dtype == DType::BF16 && try_mma_decode<__nv_bfloat16>(a, op)) return;
+    if (a.q.dtype == DType::F16 && try_mma_decode<__half>(a, op)) return;
     bool done = false;
     LRQK_FLOAT_SWITCH(a.q.dtype, T, op, done = try_vector_decode<T>(a, op));
     if (done) return;

@@ -12,12 +12,30 @@ __device__ __forceinline__ uint32_t smem_addr(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
+// Programmatic dependent launch (sm_90): a kernel launched with programmatic stream serialization
+// may start while the previous kernel in the stream finishes; grid_dependency_wait() blocks until
+// that kernel has completed and its writes are visible (a no-op for a normal launch), and
+// launch_dependents() lets the next such kernel start launching.
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
 // Copies 16 bytes global → shared; bytes past src_bytes (0 or 16) are zero-filled.
 __device__ __forceinline__ void cp_async_16(uint32_t dst, const void* src, int src_bytes) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+// Waits until at most N of this thread's committed cp.async groups are still in flight.
+template <int N>
+__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
 
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
@@ -28,6 +46,28 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t add
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(addr));
+}
+
+// Byte offset of 16-byte chunk `c` of row `r` in a shared-memory tile of D 16-bit elements per row,
+// XOR-swizzled (chunk ^ (row & 7)) so that ldmatrix of 8 rows × 16 bytes is bank-conflict free.
+template <int D>
+__device__ __forceinline__ uint32_t swz(int r, int c) {
+  return uint32_t(r * (D * 2) + ((c ^ (r & 7)) << 4));
+}
+
+// ROWS×D tile of 16-bit T from global (row stride in elements) into swizzled shared memory with
+// cp.async, THREADS threads sharing the work; rows >= valid are zero-filled and read nothing (so
+// padded keys contribute exactly 0 to P·V, even where the memory past them holds NaN).
+template <class T, int D, int ROWS, int THREADS>
+__device__ __forceinline__ void load_tile(uint32_t dst, const T* src, int64_t row_stride, int valid) {
+  constexpr int C = D / 8, TOTAL = ROWS * C;
+  static_assert(TOTAL % THREADS == 0, "tile chunks must divide evenly among threads");
+#pragma unroll
+  for (int i = 0; i < TOTAL / THREADS; ++i) {
+    const int idx = i * THREADS + int(threadIdx.x), r = idx / C, c = idx % C;
+    const bool ok = r < valid;
+    cp_async_16(dst + swz<D>(r, c), ok ? src + r * row_stride + c * 8 : src, ok ? 16 : 0);
+  }
 }
 
 // c (16x8 f32) += a (16x16, row) * b (16x8, col).
