@@ -39,6 +39,7 @@ export type { MethodSpec } from './run/methods.ts';
 export { ResultsLog, resultKey } from './run/results-log.ts';
 export type { ResultRecord, RunHeader } from './run/results-log.ts';
 export type { EvalEngine } from './run/engine-like.ts';
+export { ProgressClock, pendingWeights } from './run/progress.ts';
 export type { ProgressEvent } from './run/progress.ts';
 export { generateWith } from './run/generation.ts';
 export type { GenerationOutcome } from './run/generation.ts';

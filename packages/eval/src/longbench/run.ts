@@ -6,7 +6,7 @@ import { EvalError } from '../errors.ts';
 import type { EvalEngine } from '../run/engine-like.ts';
 import { generateWith } from '../run/generation.ts';
 import type { MethodSpec } from '../run/methods.ts';
-import { ProgressClock, type ProgressEvent } from '../run/progress.ts';
+import { pendingWeights, ProgressClock, type ProgressEvent } from '../run/progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from '../run/results-log.ts';
 import type { RunSummary } from '../run/ruler-runner.ts';
 import { scoreLongBench } from '../score/longbench.ts';
@@ -43,7 +43,7 @@ export function truncateMiddle(tokenizer: EvalEngine['tokenizer'], prompt: strin
 export async function runLongBench(o: LongBenchRunOptions): Promise<RunSummary> {
   const keys = o.lengths.flatMap((length) => o.items.flatMap((it) => o.methods.map((m) => resultKey(m.label, length, it.dataset, it.index))));
   const resumed = keys.filter((k) => o.log.has(k)).length;
-  const clock = new ProgressClock(keys.length, resumed);
+  const clock = new ProgressClock(keys.length, resumed, pendingWeights(keys, (k) => o.log.has(k)));
   o.onProgress?.(clock.event());
   let completed = 0;
   const stopped = (): RunSummary => ({ completed, resumed, total: keys.length, aborted: true });
@@ -84,7 +84,7 @@ export async function runLongBench(o: LongBenchRunOptions): Promise<RunSummary> 
         });
         completed++;
         o.onResult?.(record);
-        o.onProgress?.(clock.tick(record.key));
+        o.onProgress?.(clock.tick(record.key, record.length));
       }
     }
   }

@@ -11,7 +11,7 @@ import { resolveTasks, type QaDatasets } from '../tasks/registry.ts';
 import type { EvalEngine } from './engine-like.ts';
 import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
-import { ProgressClock, type ProgressEvent } from './progress.ts';
+import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 import { openCells, preflight, promptLength, rulerContextTokens, type RunSummary } from './ruler-runner.ts';
 
@@ -83,7 +83,7 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
   for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
   const resumed = keys.filter((k) => o.log.has(k)).length;
   preflight(o.engine.tokenizer, openCells(keys, o.log), o);
-  const clock = new ProgressClock(keys.length, resumed);
+  const clock = new ProgressClock(keys.length, resumed, pendingWeights(keys, (k) => o.log.has(k)));
   o.onProgress?.(clock.event());
   let completed = 0;
   const stopped = (): RunSummary => ({ completed, resumed, total: keys.length, aborted: true });
@@ -113,7 +113,7 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
           });
           completed++;
           o.onResult?.(record);
-          o.onProgress?.(clock.tick(record.key));
+          o.onProgress?.(clock.tick(record.key, record.length));
         }
       }
     }

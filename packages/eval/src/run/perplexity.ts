@@ -6,7 +6,7 @@
 import { EvalError } from '../errors.ts';
 import type { EvalEngine } from './engine-like.ts';
 import type { MethodSpec } from './methods.ts';
-import { ProgressClock, type ProgressEvent } from './progress.ts';
+import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 import type { RunSummary } from './ruler-runner.ts';
 
@@ -62,7 +62,7 @@ export async function runPerplexity(o: PerplexityOptions): Promise<RunSummary> {
   const plan = o.lengths.map((length) => ({ length, starts: windowStarts(o.ids.length, length, o.decodeTokens, o.windows) }));
   const keys = plan.flatMap((p) => p.starts.flatMap((_, i) => o.methods.map((m) => resultKey(m.label, p.length, o.textName, i))));
   const resumed = keys.filter((k) => o.log.has(k)).length;
-  const clock = new ProgressClock(keys.length, resumed);
+  const clock = new ProgressClock(keys.length, resumed, pendingWeights(keys, (k) => o.log.has(k)));
   o.onProgress?.(clock.event());
   let completed = 0;
   const stopped = (): RunSummary => ({ completed, resumed, total: keys.length, aborted: true });
@@ -96,7 +96,7 @@ export async function runPerplexity(o: PerplexityOptions): Promise<RunSummary> {
         });
         completed++;
         o.onResult?.(record);
-        o.onProgress?.(clock.tick(record.key));
+        o.onProgress?.(clock.tick(record.key, record.length));
       }
     }
   }

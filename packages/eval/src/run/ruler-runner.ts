@@ -8,7 +8,7 @@ import type { TaskInstance } from '../tasks/types.ts';
 import type { EvalEngine } from './engine-like.ts';
 import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
-import { ProgressClock, type ProgressEvent } from './progress.ts';
+import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 
 export interface RulerRunOptions {
@@ -104,7 +104,7 @@ export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
   for (const length of o.lengths) for (const task of tasks) for (let i = 0; i < o.count; i++) for (const m of o.methods) keys.push(resultKey(m.label, length, task, i));
   const resumed = keys.filter((k) => o.log.has(k)).length;
   preflight(o.engine.tokenizer, openCells(keys, o.log), o);
-  const clock = new ProgressClock(keys.length, resumed);
+  const clock = new ProgressClock(keys.length, resumed, pendingWeights(keys, (k) => o.log.has(k)));
   o.onProgress?.(clock.event());
   let completed = 0;
   for (const length of o.lengths) {
@@ -131,7 +131,7 @@ export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
           });
           completed++;
           o.onResult?.(record);
-          o.onProgress?.(clock.tick(record.key));
+          o.onProgress?.(clock.tick(record.key, record.length));
         }
       }
     }
