@@ -74,7 +74,7 @@ describe('lrqk eval fidelity', () => {
     expect(r.stdout).toMatch(/mass captured/);
     const rep = report(out);
     expect(rep.perLayer).toHaveLength(2);
-    for (const base of ['fidelity-per-layer', 'hit-rate-per-layer']) expect(isPng(join(out, `${base}.png`))).toBe(true);
+    for (const base of ['fidelity-per-layer', 'hit-rate-per-layer', 'hit-rate-per-step']) expect(isPng(join(out, `${base}.png`))).toBe(true);
     // A run without plots (as on the GPU machine), then its report and plots written from the results.
     const bare = join(work, 'fid-bare');
     expect(lrqk(['eval', 'fidelity', ...model(), '--attention', 'lrqk:rank=8:topK=64:lite=16', '--lengths', '1024', '--tasks', 'vt', '--count', '1', '--max-new-tokens', '4', '--no-plots', '--out', bare]).code).toBe(0);
@@ -84,7 +84,7 @@ describe('lrqk eval fidelity', () => {
     const rep2 = JSON.parse(again.stdout) as { kind: string; items: number; plots: string[] };
     expect(rep2).toMatchObject({ kind: 'fidelity', items: 1 });
     expect(rep2.plots.filter((p) => p.endsWith('.png')).every(isPng)).toBe(true);
-    expect(rep2.plots).toHaveLength(6);
+    expect(rep2.plots).toHaveLength(8);
     expect(lrqk(['eval', 'report', join(work, 'nothing')]).stderr).toContain('no results file here');
 
     const exact = lrqk(['eval', 'fidelity', ...model(), '--attention', 'full', '--lengths', '1024', '--out', join(work, 'fid2')]);

@@ -46,6 +46,11 @@ describe('fidelity', () => {
       const perHead = r.details?.['perHead'] as { massCaptured: number[] };
       expect(perHead.massCaptured).toHaveLength(layers * heads);
       expect(perLayer.massCaptured[0]).toBeCloseTo(perHead.massCaptured.slice(0, heads).reduce((a, b) => a + b, 0) / heads, 12);
+      // One hit rate per decode step (the first token comes from the prefill).
+      const steps = r.details?.['stepHitRate'] as (number | null)[];
+      expect(steps).toHaveLength((r.values['generatedTokens'] as number) - 1);
+      for (const v of steps) if (v !== null) expect(v >= 0 && v <= 1).toBe(true);
+      expect(steps.some((v) => v !== null)).toBe(true);
     }
     // 256 + 8 of ~512 tokens attended hold more of the exact mass than 16 + 8 do.
     const mass = (label: string) => log.records().filter((r) => r.method === label).map((r) => r.values['massCaptured'] as number);
@@ -55,7 +60,8 @@ describe('fidelity', () => {
 
     const report = await writeReport({ header, records: log.records(), resultsFile: log.path, outDir: work });
     expect(report.perLayer).toHaveLength(2 * layers);
-    for (const base of ['fidelity-per-layer', 'hit-rate-per-layer']) {
+    expect(report.perStep?.length).toBeGreaterThan(0);
+    for (const base of ['fidelity-per-layer', 'hit-rate-per-layer', 'hit-rate-per-step']) {
       expect(pngSize(join(work, `${base}.png`)).width).toBeGreaterThan(200);
       expect(parseSvg(readFileSync(join(work, `${base}.svg`), 'utf8')).elements).toBeGreaterThan(10);
     }

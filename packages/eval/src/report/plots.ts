@@ -128,3 +128,20 @@ export function perLayerSpec(rows: readonly { layer: number; value: number; meth
     },
   } as TopLevelSpec;
 }
+
+/** Hit rate against decode step, one line per method and length. */
+export function perStepSpec(rows: readonly { step: number; value: number; method: string; length: number }[], title: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 300,
+    data: { values: rows.map((r) => ({ ...r, series: `${r.method} @${r.length}` })) },
+    mark: { type: 'line' },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'decode step', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'value', type: 'quantitative', title: 'hit rate', scale: { domain: [0, 1] } },
+      color: { field: 'series', type: 'nominal', title: 'attention @ length', legend: { labelLimit: 400 } },
+    },
+  } as TopLevelSpec;
+}

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultRecord, RunHeader } from '../run/results-log.ts';
 import { corpusPerplexity } from '../run/perplexity.ts';
-import { accuracyByTaskSpec, accuracyVsLengthSpec, metricVsLengthSpec, perLayerSpec, writePlot } from './plots.ts';
+import { accuracyByTaskSpec, accuracyVsLengthSpec, metricVsLengthSpec, perLayerSpec, perStepSpec, writePlot } from './plots.ts';
 import { summarizeByMethodLength, summarizeCells, type CellSummary, type MethodLengthSummary } from './summary.ts';
 
 export interface EvalReport {
@@ -18,11 +18,42 @@ export interface EvalReport {
   summary: MethodLengthSummary[];
   /** Corpus perplexity exp(Σ NLL / Σ tokens) by method and window length (perplexity runs). */
   perplexity?: { method: string; length: number; ppl: number; windows: number; tokens: number }[];
+  /** Hit rate by decode step (fidelity runs): mean over items, by method and length. */
+  perStep?: PerStepRow[];
   /** Per-layer fidelity (fidelity runs): mean over heads and items, by method. */
   perLayer?: PerLayerRow[];
   plots: string[];
   /** Why plots are missing, when rendering failed (the report and results are written regardless). */
   plotError?: string;
+}
+
+export interface PerStepRow {
+  method: string;
+  length: number;
+  step: number;
+  hitRate: number;
+  items: number;
+}
+
+/** Mean over items of the per-step hit rates a fidelity run stores in details.stepHitRate. */
+export function perStepRows(records: readonly ResultRecord[]): PerStepRow[] {
+  const acc = new Map<string, { sum: number; n: number }>();
+  for (const r of records) {
+    const steps = r.details?.['stepHitRate'];
+    if (!Array.isArray(steps)) continue;
+    steps.forEach((v, step) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return;
+      const k = JSON.stringify([r.method, r.length, step]);
+      const a = acc.get(k) ?? { sum: 0, n: 0 };
+      a.sum += v;
+      a.n++;
+      acc.set(k, a);
+    });
+  }
+  return [...acc].map(([k, a]) => {
+    const [method, length, step] = JSON.parse(k) as [string, number, number];
+    return { method, length, step, hitRate: a.sum / a.n, items: a.n };
+  });
 }
 
 export interface PerLayerRow {
@@ -90,6 +121,8 @@ export async function writeReport(o: WriteReportOptions): Promise<EvalReport> {
   };
   const perLayer = perLayerRows(o.records);
   if (perLayer.length > 0) report.perLayer = perLayer;
+  const perStep = perStepRows(o.records);
+  if (perStep.length > 0) report.perStep = perStep;
   if (o.header.kind === 'ppl') {
     report.perplexity = summary.map((s) => {
       const rows = o.records.filter((r) => r.method === s.method && r.length === s.length);
@@ -129,6 +162,11 @@ async function writePlots(o: WriteReportOptions, report: EvalReport, summary: re
     const fidelityRows = [...series('massCaptured', 'attention mass captured'), ...series('topkRecall', 'exact top-k recall')];
     if (fidelityRows.length > 0) add(await writePlot(perLayerSpec(fidelityRows, `attention fidelity per layer (${o.header.model})`, 'share'), join(o.outDir, 'fidelity-per-layer')));
     const hits = series('hitRate', 'hit rate');
-    if (hits.length > 0) add(await writePlot(perLayerSpec(hits, `GPU hit rate per layer (${o.header.model})`, 'hit rate'), join(o.outDir, 'hit-rate-per-layer')));
+    if (hits.length > 0) add(await writePlot(perLayerSpec(hits, `hit rate of the resident KV rows per layer (${o.header.model})`, 'hit rate'), join(o.outDir, 'hit-rate-per-layer')));
+  }
+  const steps = report.perStep ?? [];
+  if (steps.length > 0) {
+    const rows = steps.map((r) => ({ step: r.step, value: r.hitRate, method: r.method, length: r.length }));
+    add(await writePlot(perStepSpec(rows, `hit rate of the resident KV rows by decode step (${o.header.model})`), join(o.outDir, 'hit-rate-per-step')));
   }
 }

@@ -2,7 +2,8 @@
 // which makes the backend compare every sparse decode step with exact attention over all cached
 // keys. Recorded per item: per layer (mean over query heads) the share of the exact attention mass
 // on the attended set, the recall of the exact top-k, and the hit rate of the resident slots over
-// the steps; per layer × head in details; and the task score of the generated answer.
+// the steps; per layer × head in details; the hit rate of every decode step; and the task score
+// of the generated answer.
 import type { FidelityStats } from '@lrqk/models';
 import { EvalError } from '../errors.ts';
 import { scoreRuler } from '../score/ruler.ts';
@@ -97,7 +98,12 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
         const ids = o.engine.encodePrompt(inst.prompt);
         for (const m of todo) {
           if (o.signal?.aborted) return stopped();
-          const g = await generateWith(o.engine, m, ids, { maxNewTokens: o.maxNewTokens, extraLrqk: { fidelity: true }, ...(o.signal ? { signal: o.signal } : {}) });
+          const g = await generateWith(o.engine, m, ids, {
+            maxNewTokens: o.maxNewTokens,
+            extraLrqk: { fidelity: true },
+            trackHitRate: true,
+            ...(o.signal ? { signal: o.signal } : {}),
+          });
           if (g.aborted) return stopped();
           const f = g.result.attention.fidelity;
           if (f === undefined) throw new EvalError(`the ${m.method} backend reported no fidelity statistics (it needs the option fidelity: true)`);
@@ -109,7 +115,7 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
             index,
             score: scoreRuler(inst.metric, g.text, inst.answers),
             values: { ...g.values, ...fr.values },
-            details: { ...fr.details, prediction: g.text, answers: inst.answers },
+            details: { ...fr.details, stepHitRate: g.stepHitRate ?? [], prediction: g.text, answers: inst.answers },
           });
           completed++;
           o.onResult?.(record);

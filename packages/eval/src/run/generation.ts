@@ -8,6 +8,11 @@ export interface GenerationOutcome {
   aborted: boolean;
   values: Record<string, number>;
   result: EngineResult;
+  /**
+   * With `trackHitRate`: the hit rate of each decode step (hits / (hits + misses) of the rows it
+   * needed), null for steps that moved no rows (dense steps). Step i produced token i + 1.
+   */
+  stepHitRate?: (number | null)[];
 }
 
 export interface GenerateWithOptions {
@@ -17,6 +22,8 @@ export interface GenerateWithOptions {
   stop?: readonly string[];
   /** LRQK options added to the method's (e.g. `{ fidelity: true }`). */
   extraLrqk?: Record<string, unknown>;
+  /** Read the backend's hit/miss counters after every token (a device read per step: for fidelity runs). */
+  trackHitRate?: boolean;
 }
 
 /** Runs greedy decoding after `promptIds` with a fresh backend of `method`; disposes the backend. */
@@ -35,8 +42,21 @@ export async function generateWith(engine: EvalEngine, method: MethodSpec, promp
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.stop && o.stop.length > 0 ? { stop: o.stop } : {}),
     });
+    const stepHitRate: (number | null)[] = [];
+    let last: { hits: number; misses: number } | undefined;
     let step = await it.next();
-    while (!step.done) step = await it.next();
+    while (!step.done) {
+      if (o.trackHitRate) {
+        const a = backend.stats();
+        const now = { hits: a.hits ?? 0, misses: a.misses ?? 0 };
+        if (last !== undefined) {
+          const moved = now.hits - last.hits + (now.misses - last.misses);
+          stepHitRate.push(moved > 0 ? (now.hits - last.hits) / moved : null);
+        }
+        last = now;
+      }
+      step = await it.next();
+    }
     const r = step.value;
     const a = r.attention;
     const values: Record<string, number> = {
@@ -55,7 +75,7 @@ export async function generateWith(engine: EvalEngine, method: MethodSpec, promp
     }
     if (a.bytesHostToDevice !== undefined) values['bytesHostToDevice'] = a.bytesHostToDevice;
     if (a.extraPrefillMs !== undefined) values['extraPrefillMs'] = a.extraPrefillMs;
-    return { text: r.text, aborted: r.finishReason === 'abort', values, result: r };
+    return { text: r.text, aborted: r.finishReason === 'abort', values, result: r, ...(o.trackHitRate ? { stepHitRate } : {}) };
   } finally {
     backend.dispose();
   }
