@@ -135,5 +135,10 @@ describe('runRuler', () => {
     await expect(
       runRuler({ ...plan, lengths: [4096], engine, methods, log: ResultsLog.open(path, rulerHeader(engine, plan)) }),
     ).rejects.toThrow(/context is 2048/);
+    // A failing item names itself and the method.
+    const bad = parseMethods('lrqk:rank=65');
+    await expect(
+      runRuler({ ...plan, tasks: ['vt'], engine, methods: bad, log: ResultsLog.open(join(work, 'bad', 'results.jsonl'), rulerHeader(engine, plan)) }),
+    ).rejects.toThrow(/^lrqk:rank=65\|512\|vt\|0: .*rank/);
   });
 });

@@ -68,6 +68,7 @@ export async function runLongBench(o: LongBenchRunOptions): Promise<RunSummary> 
         if (o.signal?.aborted) return stopped();
         const g = await generateWith(o.engine, m, ids, {
           maxNewTokens: maxNew,
+          label: resultKey(m.label, length, item.dataset, item.index),
           ...(o.signal ? { signal: o.signal } : {}),
           // pred.py stops samsum at a newline (the one-line summary format).
           ...(item.dataset === 'samsum' ? { stop: ['\n'] } : {}),

@@ -102,6 +102,7 @@ export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
             maxNewTokens: o.maxNewTokens,
             extraLrqk: { fidelity: true },
             trackHitRate: true,
+            label: resultKey(m.label, length, task, index),
             ...(o.signal ? { signal: o.signal } : {}),
           });
           if (g.aborted) return stopped();

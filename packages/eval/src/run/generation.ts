@@ -1,5 +1,6 @@
 // One greedy generation on a fresh backend, with the numbers an evaluation records.
 import type { EngineResult } from '@lrqk/engine';
+import { EvalError } from '../errors.ts';
 import type { EvalEngine } from './engine-like.ts';
 import type { MethodSpec } from './methods.ts';
 
@@ -24,10 +25,25 @@ export interface GenerateWithOptions {
   extraLrqk?: Record<string, unknown>;
   /** Read the backend's hit/miss counters after every token (a device read per step: for fidelity runs). */
   trackHitRate?: boolean;
+  /** Names the item in errors (e.g. its result key). */
+  label?: string;
 }
 
-/** Runs greedy decoding after `promptIds` with a fresh backend of `method`; disposes the backend. */
+/**
+ * Runs greedy decoding after `promptIds` with a fresh backend of `method`; disposes the backend.
+ * Failures (out of memory at a length, a bad LRQK option) name the item and the method.
+ */
 export async function generateWith(engine: EvalEngine, method: MethodSpec, promptIds: readonly number[], o: GenerateWithOptions): Promise<GenerationOutcome> {
+  try {
+    return await generateOnce(engine, method, promptIds, o);
+  } catch (error) {
+    if (o.signal?.aborted) throw error;
+    const what = o.label ?? `${method.label} on ${promptIds.length} prompt tokens`;
+    throw new EvalError(`${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function generateOnce(engine: EvalEngine, method: MethodSpec, promptIds: readonly number[], o: GenerateWithOptions): Promise<GenerationOutcome> {
   const backend = await engine.createBackend({
     method: method.method,
     lrqk: { ...method.lrqk, ...(o.extraLrqk ?? {}) },

@@ -118,7 +118,7 @@ export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
         const maxNew = o.maxNewTokens ?? inst.maxNewTokens;
         for (const m of todo) {
           if (o.signal?.aborted) return { completed, resumed, total: keys.length, aborted: true };
-          const g = await generateWith(o.engine, m, ids, { maxNewTokens: maxNew, ...(o.signal ? { signal: o.signal } : {}) });
+          const g = await generateWith(o.engine, m, ids, { maxNewTokens: maxNew, label: resultKey(m.label, length, task, index), ...(o.signal ? { signal: o.signal } : {}) });
           if (g.aborted) return { completed, resumed, total: keys.length, aborted: true };
           const record = o.log.append({
             method: m.label,
