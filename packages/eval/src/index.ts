@@ -61,3 +61,5 @@ export { runLongBench, longBenchHeader, truncateMiddle } from './longbench/run.t
 export type { LongBenchRunOptions } from './longbench/run.ts';
 export { runFidelity, fidelityHeader, fidelityRecord, perLayerMeans } from './run/fidelity.ts';
 export type { FidelityRunOptions } from './run/fidelity.ts';
+export { reportTable } from './report/table.ts';
+export type { ReportTable } from './report/table.ts';

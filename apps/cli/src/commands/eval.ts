@@ -33,6 +33,7 @@ import {
   runFidelity,
   runLongBench,
   runPerplexity,
+  reportTable,
   runRuler,
   wikitextTestText,
   writeReport,
@@ -258,30 +259,19 @@ function interruptible(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-function fmt(v: number | null | undefined, digits = 1): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
-}
-
-/** The terminal table of a RULER-style report: one row per method and length, one column per task. */
-function scoreTable(report: EvalReport): string {
-  const tasks = [...new Set(report.cells.map((c) => c.task))];
-  const table = makeTable(['method', 'length', ...tasks, 'avg', 'prefill tok/s', 'ms/token', 'hit %', 'KV device MiB']);
-  for (const s of report.summary) {
-    const cells = tasks.map((t) => fmt(report.cells.find((c) => c.method === s.method && c.length === s.length && c.task === t)?.score));
-    const m = s.means;
-    const prefill = m['prefillMs'] !== undefined && m['promptTokens'] !== undefined && m['prefillMs'] > 0 ? (1000 * m['promptTokens']) / m['prefillMs'] : null;
-    const hit = m['hitRate'] !== undefined ? 100 * m['hitRate'] : null;
-    const kv = m['deviceBytes'] !== undefined ? m['deviceBytes'] / 2 ** 20 : null;
-    table.push([s.method, String(s.length), ...cells, fmt(s.score), fmt(prefill, 0), fmt(m['msPerToken'], 2), fmt(hit), fmt(kv)]);
-  }
+/** The report's summary table, drawn with cli-table3 (or plain text). */
+function drawTable(report: EvalReport): string {
+  const { head, rows } = reportTable(report);
+  const table = makeTable(head);
+  for (const r of rows) table.push(r);
   return table.toString();
 }
 
-async function finish(o: { header: RunHeader; log: ResultsLog; outDir: string; plots: boolean; json: boolean; aborted: boolean; table: (r: EvalReport) => string }): Promise<void> {
+async function finish(o: { header: RunHeader; log: ResultsLog; outDir: string; plots: boolean; json: boolean; aborted: boolean }): Promise<void> {
   const report = await writeReport({ header: o.header, records: o.log.records(), resultsFile: o.log.path, outDir: o.outDir, plots: o.plots });
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    process.stdout.write(`${o.table(report)}\n`);
+    process.stdout.write(`${drawTable(report)}\n`);
     process.stdout.write(`results ${o.log.path}\nreport  ${join(o.outDir, 'report.json')}\n`);
     for (const p of report.plots) process.stdout.write(`plot    ${p}\n`);
   }
@@ -308,7 +298,6 @@ function rulerCommand() {
         opts,
         header: rulerHeader({ modelId: basename(resolve(opts.model)) }, settings),
         contextTokens: Math.max(rulerContextTokens(opts.lengths), opts.context ?? 0),
-        table: scoreTable,
         run: (engine, log, signal, onProgress) =>
           runRuler({ ...settings, engine, methods: opts.attention, tasks, lengths: opts.lengths, count: opts.count, data, log, signal, onProgress }),
       });
@@ -321,7 +310,6 @@ async function runEvaluation(o: {
   opts: { model: string; device: 'auto' | 'cpu' | 'cuda'; dtype?: 'f32' | 'bf16' | 'f16'; out: string; plots: boolean; json?: true; quiet?: true };
   header: RunHeader;
   contextTokens: number;
-  table: (r: EvalReport) => string;
   run: (engine: Engine, log: ResultsLog, signal: AbortSignal, onProgress: (e: ProgressEvent) => void) => Promise<{ completed: number; resumed: number; total: number; aborted: boolean }>;
 }): Promise<void> {
   const outDir = resolve(o.opts.out);
@@ -337,21 +325,12 @@ async function runEvaluation(o: {
     const summary = await o.run(engine, log, stop.signal, (e) => progress.update(e));
     progress.stop();
     if (!quiet) process.stderr.write(`${o.kind}: ${summary.completed} items run, ${summary.resumed} resumed, ${summary.total} in the matrix\n`);
-    await finish({ header: o.header, log, outDir, plots: o.opts.plots, json: o.opts.json === true, aborted: summary.aborted, table: o.table });
+    await finish({ header: o.header, log, outDir, plots: o.opts.plots, json: o.opts.json === true, aborted: summary.aborted });
   } finally {
     progress.stop();
     stop.dispose();
     await engine.dispose();
   }
-}
-
-function pplTable(report: EvalReport): string {
-  const table = makeTable(['method', 'window', 'windows', 'scored tokens', 'perplexity', 's/window']);
-  for (const p of report.perplexity ?? []) {
-    const s = report.summary.find((x) => x.method === p.method && x.length === p.length);
-    table.push([p.method, String(p.length), String(p.windows), String(p.tokens), p.ppl >= 1e6 ? p.ppl.toExponential(3) : fmt(p.ppl, 3), fmt((s?.means['ms'] ?? NaN) / 1000, 2)]);
-  }
-  return table.toString();
 }
 
 function pplCommand() {
@@ -371,7 +350,6 @@ function pplCommand() {
         opts,
         header: perplexityHeader({ modelId: basename(resolve(opts.model)) }, settings),
         contextTokens: Math.max(Math.max(...opts.lengths), opts.context ?? 0),
-        table: pplTable,
         run: (engine, log, signal, onProgress) => runPerplexity({ ...settings, engine, methods: opts.attention, lengths: opts.lengths, ids, log, signal, onProgress }),
       });
     });
@@ -395,20 +373,9 @@ function longBenchCommand() {
         header: longBenchHeader({ modelId: basename(resolve(opts.model)) }, { chat }),
         // Budget + the longest generation (512) + room for a chat template.
         contextTokens: Math.max(Math.max(...opts.lengths) + 512 + (chat ? 256 : 1), opts.context ?? 0),
-        table: scoreTable,
         run: (engine, log, signal, onProgress) => runLongBench({ engine, methods: opts.attention, lengths: opts.lengths, items, chat, log, signal, onProgress }),
       });
     });
-}
-
-function fidelityTable(report: EvalReport): string {
-  const table = makeTable(['method', 'length', 'items', 'sparse steps', 'mass captured', 'top-k recall', 'hit rate', 'accuracy']);
-  for (const s of report.summary) {
-    const m = s.means;
-    const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
-    table.push([s.method, String(s.length), String(s.n), fmt(m['sparseSteps'], 0), pct(m['massCaptured']), pct(m['topkRecall']), pct(m['layerHitRate']), fmt(s.score)]);
-  }
-  return table.toString();
 }
 
 function fidelityCommand() {
@@ -430,14 +397,11 @@ function fidelityCommand() {
         opts,
         header: fidelityHeader({ modelId: basename(resolve(opts.model)) }, settings),
         contextTokens: Math.max(rulerContextTokens(opts.lengths), opts.context ?? 0),
-        table: fidelityTable,
         run: (engine, log, signal, onProgress) =>
           runFidelity({ ...settings, engine, methods: opts.attention, tasks, lengths: opts.lengths, count: opts.count, log, signal, onProgress }),
       });
     });
 }
-
-const TABLES: Readonly<Record<string, (r: EvalReport) => string>> = { ruler: scoreTable, longbench: scoreTable, ppl: pplTable, fidelity: fidelityTable };
 
 function reportCommand() {
   return new Command('report')
@@ -460,10 +424,11 @@ function reportCommand() {
       } catch {
         throw new CliError(`${path}: the first line is not a run header`);
       }
-      const table = TABLES[header.kind];
-      if (header.type !== 'header' || table === undefined) throw new CliError(`${path}: the first line is not the header of an lrqk eval run`);
+      if (header.type !== 'header' || !['ruler', 'ppl', 'longbench', 'fidelity'].includes(header.kind)) {
+        throw new CliError(`${path}: the first line is not the header of an lrqk eval run`);
+      }
       const log = ResultsLog.open(path, header);
-      await finish({ header, log, outDir, plots: opts.plots, json: opts.json === true, aborted: false, table });
+      await finish({ header, log, outDir, plots: opts.plots, json: opts.json === true, aborted: false });
     });
 }
 
