@@ -79,7 +79,8 @@ export function generatedHaystack(make: (i: number) => string): Haystack {
       extend(i);
       return words[i] as string;
     },
-    cachePieces: false,
+    // Most runs recur (" One", " of", " magic"…); the counter's cache bounds itself.
+    cachePieces: true,
     boundaryAfter: (i) => {
       extend(i);
       return lastOfSentence[i] as boolean;
