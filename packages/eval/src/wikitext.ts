@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { EvalError } from './errors.ts';
 
+/** One WikiText article. */
 export interface WikiArticle {
   heading: string;
   /** Tokenized text as in the original release (" @-@ ", "<unk>"), paragraphs separated by "\n". */

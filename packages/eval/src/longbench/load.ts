@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { EvalError } from '../errors.ts';
 import { LONGBENCH_METRICS } from '../score/longbench.ts';
 
+/** One LongBench item. */
 export interface LongBenchItem {
   dataset: string;
   /** Line index in its file (the item's index in results). */
@@ -19,6 +20,7 @@ export interface LongBenchItem {
   id?: string;
 }
 
+/** Loads a LongBench JSONL file; throws EvalError naming the file and line on malformed items. */
 export function loadLongBench(file: string): LongBenchItem[] {
   let text: string;
   try {

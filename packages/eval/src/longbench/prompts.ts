@@ -1,6 +1,7 @@
 // LongBench (v1) prompt templates (THUDM/LongBench config/dataset2prompt.json) and generation
 // lengths (config/dataset2maxlen.json), so scores are comparable with published LongBench numbers.
 
+/** Prompt template per dataset, with {context} and {input} fields. */
 export const LONGBENCH_PROMPTS: Readonly<Record<string, string>> = {
   narrativeqa:
     'You are given a story, which can be either a novel or a movie script, and a question. Answer the question as concisely as you can, using a single phrase if possible. Do not provide any explanation.\n\nStory: {context}\n\nNow, answer the question based on the story as concisely as you can, using a single phrase if possible. Do not provide any explanation.\n\nQuestion: {input}\n\nAnswer:',

@@ -13,6 +13,7 @@ import { scoreLongBench } from '../score/longbench.ts';
 import type { LongBenchItem } from './load.ts';
 import { formatLongBenchPrompt, LONGBENCH_MAX_NEW_TOKENS, LONGBENCH_NO_CHAT, LONGBENCH_PROMPTS } from './prompts.ts';
 
+/** What runLongBench runs: methods × length budgets × items. */
 export interface LongBenchRunOptions {
   engine: EvalEngine;
   methods: readonly MethodSpec[];
@@ -27,6 +28,7 @@ export interface LongBenchRunOptions {
   onResult?: (r: ResultRecord) => void;
 }
 
+/** The header of a LongBench run: results resume only with the same model and chat setting. */
 export function longBenchHeader(engine: Pick<EvalEngine, 'modelId'>, o: { chat: boolean }): RunHeader {
   return { type: 'header', kind: 'longbench', model: engine.modelId, settings: { chat: o.chat } };
 }
@@ -40,6 +42,7 @@ export function truncateMiddle(tokenizer: EvalEngine['tokenizer'], prompt: strin
   return { text, tokens: ids.length, truncated: true };
 }
 
+/** Runs every (length, item, method) not yet in the log, appending each result as it finishes. */
 export async function runLongBench(o: LongBenchRunOptions): Promise<RunSummary> {
   const keys = o.lengths.flatMap((length) => o.items.flatMap((it) => o.methods.map((m) => resultKey(m.label, length, it.dataset, it.index))));
   const resumed = keys.filter((k) => o.log.has(k)).length;

@@ -7,6 +7,7 @@ import { corpusPerplexity } from '../run/perplexity.ts';
 import { accuracyByTaskSpec, accuracyVsLengthSpec, metricVsLengthSpec, perLayerSpec, perStepSpec, writePlot } from './plots.ts';
 import { summarizeByMethodLength, summarizeCells, type CellSummary, type MethodLengthSummary } from './summary.ts';
 
+/** report.json: summaries of every finished item of a run. */
 export interface EvalReport {
   kind: string;
   model: string;
@@ -27,6 +28,7 @@ export interface EvalReport {
   plotError?: string;
 }
 
+/** Mean hit rate at one decode step. */
 export interface PerStepRow {
   method: string;
   length: number;
@@ -56,6 +58,7 @@ export function perStepRows(records: readonly ResultRecord[]): PerStepRow[] {
   });
 }
 
+/** Mean fidelity of one layer (over heads and items). */
 export interface PerLayerRow {
   method: string;
   layer: number;
@@ -93,6 +96,7 @@ export function perLayerRows(records: readonly ResultRecord[]): PerLayerRow[] {
   });
 }
 
+/** What writeReport summarizes and where it writes. */
 export interface WriteReportOptions {
   header: RunHeader;
   records: readonly ResultRecord[];

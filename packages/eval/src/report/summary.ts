@@ -2,6 +2,7 @@
 // (method, length) over tasks (the mean of the task means, as RULER averages tasks).
 import type { ResultRecord } from '../run/results-log.ts';
 
+/** One (method, length, task) cell. */
 export interface CellSummary {
   method: string;
   length: number;
@@ -14,6 +15,7 @@ export interface CellSummary {
   means: Record<string, number>;
 }
 
+/** One (method, length) row over tasks. */
 export interface MethodLengthSummary {
   method: string;
   length: number;
@@ -71,6 +73,7 @@ export function summarizeCells(records: readonly ResultRecord[]): CellSummary[] 
   );
 }
 
+/** Rows per (method, length): the mean over tasks of the cell means. */
 export function summarizeByMethodLength(cells: readonly CellSummary[]): MethodLengthSummary[] {
   const groups = new Map<string, CellSummary[]>();
   for (const c of cells) {

@@ -3,6 +3,7 @@
 // perplexity per window length; fidelity: mass captured, top-k recall, hit rate.
 import type { EvalReport } from './report.ts';
 
+/** Table cells as text: a header row and the body rows. */
 export interface ReportTable {
   head: string[];
   rows: string[][];

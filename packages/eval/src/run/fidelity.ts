@@ -16,6 +16,7 @@ import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 import { openCells, preflight, promptLength, rulerContextTokens, type RunSummary } from './ruler-runner.ts';
 
+/** What runFidelity runs: LRQK configurations × lengths × tasks × instances. */
 export interface FidelityRunOptions {
   engine: EvalEngine;
   /** LRQK configurations (other methods attend exactly and are refused). */
@@ -33,6 +34,7 @@ export interface FidelityRunOptions {
   onResult?: (r: ResultRecord) => void;
 }
 
+/** The header of a fidelity run. */
 export function fidelityHeader(engine: Pick<EvalEngine, 'modelId'>, o: { seed: number; maxNewTokens: number }): RunHeader {
   return { type: 'header', kind: 'fidelity', model: engine.modelId, settings: { seed: o.seed, maxNewTokens: o.maxNewTokens } };
 }
@@ -72,6 +74,7 @@ export function fidelityRecord(f: FidelityStats): { values: Record<string, numbe
   };
 }
 
+/** Runs every item not yet in the log with fidelity measurement on, appending each result as it finishes. */
 export async function runFidelity(o: FidelityRunOptions): Promise<RunSummary> {
   const exact = o.methods.filter((m) => m.method !== 'lrqk');
   if (exact.length > 0) {

@@ -4,6 +4,7 @@ import { EvalError } from '../errors.ts';
 import type { EvalEngine } from './engine-like.ts';
 import type { MethodSpec } from './methods.ts';
 
+/** The generated text and what it cost. */
 export interface GenerationOutcome {
   text: string;
   aborted: boolean;
@@ -16,6 +17,7 @@ export interface GenerationOutcome {
   stepHitRate?: (number | null)[];
 }
 
+/** How generateWith decodes. */
 export interface GenerateWithOptions {
   maxNewTokens: number;
   signal?: AbortSignal;

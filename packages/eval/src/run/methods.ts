@@ -3,6 +3,7 @@
 import type { AttentionMethod, LrqkOptions } from '@lrqk/engine';
 import { EvalError } from '../errors.ts';
 
+/** One attention method of a comparison. */
 export interface MethodSpec {
   /** The label in results: the item as written, e.g. "lrqk:rank=16:topK=256". */
   label: string;

@@ -10,6 +10,7 @@ import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 import type { RunSummary } from './ruler-runner.ts';
 
+/** What runPerplexity runs: methods × window lengths × windows. */
 export interface PerplexityOptions {
   engine: EvalEngine;
   methods: readonly MethodSpec[];
@@ -54,6 +55,7 @@ export function windowStarts(n: number, length: number, decodeTokens: number, wi
   return Array.from({ length: windows }, (_, i) => Math.round((i * (all - 1)) / (windows - 1)) * decodeTokens);
 }
 
+/** Scores every (length, window, method) not yet in the log, appending each result as it finishes. */
 export async function runPerplexity(o: PerplexityOptions): Promise<RunSummary> {
   const longest = Math.max(...o.lengths);
   if (longest > o.engine.contextTokens) {

@@ -2,6 +2,7 @@
 // done but not toward the rate), elapsed time and an ETA. Items are weighted by their length in
 // tokens, so the first (short) items of a run that goes 4K → 128K do not make the ETA hopeful.
 
+/** Where a run stands, after each item. */
 export interface ProgressEvent {
   /** Items finished, resumed ones included. */
   done: number;
@@ -15,6 +16,7 @@ export interface ProgressEvent {
   item: string;
 }
 
+/** Counts items and times them for the ETA. */
 export class ProgressClock {
   readonly total: number;
   readonly resumed: number;

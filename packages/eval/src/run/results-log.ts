@@ -33,6 +33,7 @@ export interface ResultRecord {
   finishedAt: string;
 }
 
+/** The key of an item in a results file. */
 export function resultKey(method: string, length: number, task: string, index: number): string {
   return `${method}|${length}|${task}|${index}`;
 }
@@ -50,6 +51,7 @@ function checkHeader(path: string, found: Record<string, unknown>, header: RunHe
   }
 }
 
+/** A results file opened for appending, with the keys already finished. */
 export class ResultsLog {
   readonly path: string;
   readonly #records = new Map<string, ResultRecord>();

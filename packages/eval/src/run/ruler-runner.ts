@@ -11,6 +11,7 @@ import type { MethodSpec } from './methods.ts';
 import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 
+/** What runRuler runs: methods × lengths × tasks × instances. */
 export interface RulerRunOptions {
   engine: EvalEngine;
   methods: readonly MethodSpec[];
@@ -33,6 +34,7 @@ export interface RulerRunOptions {
   onResult?: (r: ResultRecord) => void;
 }
 
+/** How a run ended. */
 export interface RunSummary {
   /** Items run in this session. */
   completed: number;
@@ -94,6 +96,7 @@ export function preflight(
   for (const { task, length } of cells) generateInstance(tokenizer, task, promptLength(task, length, o.maxNewTokens), 0, o.seed, o.data);
 }
 
+/** Runs every (length, task, index, method) not yet in the log, appending each result as it finishes; stops between items when `signal` aborts. */
 export async function runRuler(o: RulerRunOptions): Promise<RunSummary> {
   const tasks = resolveTasks(o.tasks);
   const need = rulerContextTokens(o.lengths);

@@ -50,6 +50,7 @@ export function tokenF1(prediction: readonly string[], groundTruth: readonly str
   return (2 * precision * recall) / (precision + recall);
 }
 
+/** LongBench's qa_f1_score: token F1 after SQuAD normalization. */
 export function qaF1Score(prediction: string, groundTruth: string): number {
   return tokenF1(pySplit(normalizeAnswer(prediction)), pySplit(normalizeAnswer(groundTruth)));
 }
@@ -62,15 +63,18 @@ export function segmentZh(text: string): string[] {
   return text.match(/[\p{Script=Han}]|[^\s\p{Script=Han}]+|\s+/gu) ?? [];
 }
 
+/** LongBench's qa_f1_zh_score, with per-character segmentation for jieba. */
 export function qaF1ZhScore(prediction: string, groundTruth: string): number {
   const norm = (t: string) => segmentZh(t).map(normalizeZhAnswer).filter((x) => x.length > 0);
   return tokenF1(norm(prediction), norm(groundTruth));
 }
 
+/** LongBench's rouge_score: ROUGE-L F. */
 export function rougeScore(prediction: string, groundTruth: string): number {
   return rougeL(prediction, groundTruth);
 }
 
+/** LongBench's rouge_zh_score, with per-character segmentation for jieba. */
 export function rougeZhScore(prediction: string, groundTruth: string): number {
   return rougeL(segmentZh(prediction).join(' '), segmentZh(groundTruth).join(' '));
 }
@@ -101,6 +105,7 @@ export function retrievalScore(prediction: string, groundTruth: string): number 
   return id === undefined ? 0 : numberShare(prediction, id);
 }
 
+/** retrievalScore for "段落N" answers. */
 export function retrievalZhScore(prediction: string, groundTruth: string): number {
   const id = /段落(\d+)/.exec(groundTruth)?.[1];
   return id === undefined ? 0 : numberShare(prediction, id);
@@ -118,6 +123,7 @@ export function codeSimScore(prediction: string, groundTruth: string): number {
   return fuzzRatio(line, groundTruth) / 100;
 }
 
+/** The metrics of LongBench (metrics.py). */
 export type LongBenchMetric =
   | 'qa_f1'
   | 'qa_f1_zh'
@@ -157,6 +163,7 @@ export const LONGBENCH_METRICS: Readonly<Record<string, LongBenchMetric>> = {
 /** Datasets whose prediction is cut to its first line before scoring (eval.py). */
 const FIRST_LINE_DATASETS = new Set(['trec', 'triviaqa', 'samsum', 'lsht']);
 
+/** One metric on one (prediction, ground truth) pair, in [0, 1]. */
 export function metricScore(metric: LongBenchMetric, prediction: string, groundTruth: string, allClasses: readonly string[]): number {
   switch (metric) {
     case 'qa_f1':

@@ -7,11 +7,13 @@ import { Random } from './random.ts';
 import { formatPrompt } from './template.ts';
 import type { TaskContext, TaskOutput } from './types.ts';
 
+/** RULER's common words extraction parameters. */
 export interface CommonWordsConfig {
   /** Words to find (RULER num_cw). */
   numCommon: number;
 }
 
+/** One common words extraction instance fitted to ctx.length tokens. */
 export function generateCommonWords(ctx: TaskContext, label: string, config: CommonWordsConfig): TaskOutput {
   const { counter, random } = ctx;
   const words = random.shuffle(vocabularyWords().slice());

@@ -5,6 +5,7 @@
 import { EvalError } from '../errors.ts';
 import type { TokenCounter } from './token-counter.ts';
 
+/** A prompt as a function of one size parameter, with a cheap estimate of its tokens. */
 export interface FitProblem {
   /** Target prompt length in tokens. */
   target: number;
@@ -19,6 +20,7 @@ export interface FitProblem {
   tolerance?: number;
 }
 
+/** The chosen size, its prompt and its exact token count. */
 export interface Fitted {
   n: number;
   text: string;

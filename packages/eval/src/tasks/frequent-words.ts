@@ -7,6 +7,7 @@ import { Random } from './random.ts';
 import { formatPrompt } from './template.ts';
 import type { TaskContext, TaskOutput } from './types.ts';
 
+/** RULER's frequent words extraction parameters. */
 export interface FrequentWordsConfig {
   alpha: number;
   /** Distinct coded words, the noise word included. */
@@ -25,6 +26,7 @@ export function zeta(s: number): number {
 
 const NOISE = '....';
 
+/** One frequent words extraction instance fitted to ctx.length tokens. */
 export function generateFrequentWords(ctx: TaskContext, label: string, config: FrequentWordsConfig): TaskOutput {
   const { counter, random } = ctx;
   const seen = new Set<string>([NOISE]);

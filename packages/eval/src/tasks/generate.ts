@@ -5,6 +5,7 @@ import { resolveTasks, TASKS, type QaDatasets } from './registry.ts';
 import { tokenCounter } from './token-counter.ts';
 import type { TaskInstance, TokenizerLike } from './types.ts';
 
+/** Which instances generateInstances makes. */
 export interface GenerateOptions {
   /** Task names or families (see resolveTasks). */
   tasks: readonly string[];

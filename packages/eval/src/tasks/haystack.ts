@@ -12,8 +12,10 @@ export const NOISE_SENTENCES = [
   'There and back again.',
 ] as const;
 
+/** What fills a needle task: RULER noise, WikiText prose, or distractor needles. */
 export type HaystackKind = 'noise' | 'essay' | 'needle';
 
+/** A stream of filler pieces; the fitter takes as many as the length needs. */
 export interface Haystack {
   kind: HaystackKind;
   /** Piece i, with its leading separator. */
@@ -27,6 +29,7 @@ export interface Haystack {
 /** The noise sentences word by word (a whole sentence is too coarse a step for short prompts in byte-level tokenizers). */
 const NOISE_WORDS = NOISE_SENTENCES.flatMap((s) => s.split(' '));
 
+/** RULER's noise sentences, repeated. */
 export function noiseHaystack(): Haystack {
   const word = (i: number): string => NOISE_WORDS[i % NOISE_WORDS.length] as string;
   return {
@@ -88,6 +91,7 @@ export function generatedHaystack(make: (i: number) => string): Haystack {
   };
 }
 
+/** A sentence to hide in a haystack. */
 export interface Insertion {
   /** Relative depth in [0, 1]: 0 before the first piece, 1 after the last. */
   depth: number;
@@ -95,6 +99,7 @@ export interface Insertion {
   text: string;
 }
 
+/** A haystack with its insertions in place. */
 export interface Assembled {
   text: string;
   /** Realized depth of each insertion (piece index / n), in the order given. */

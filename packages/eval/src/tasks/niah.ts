@@ -7,6 +7,7 @@ import type { Random } from './random.ts';
 import { fitHaystackPrompt, formatPrompt } from './template.ts';
 import type { TaskContext, TaskOutput } from './types.ts';
 
+/** A needle-in-a-haystack variant (RULER's niah parameters). */
 export interface NiahConfig {
   haystack: HaystackKind;
   keyType: 'words' | 'numbers' | 'uuids';
@@ -37,6 +38,7 @@ export function joinQuery(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')}, and ${items.at(-1)}`;
 }
 
+/** One needle-in-a-haystack instance fitted to ctx.length tokens. */
 export function generateNiah(ctx: TaskContext, label: string, config: NiahConfig): TaskOutput {
   const { random } = ctx;
   const noun = config.valueType;

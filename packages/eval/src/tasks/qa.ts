@@ -9,6 +9,7 @@ import { fitToLength, PrefixSums } from './fit.ts';
 import { formatPrompt } from './template.ts';
 import type { TaskContext, TaskOutput } from './types.ts';
 
+/** An answerable question of a QA file. */
 export interface QaQuestion {
   question: string;
   answers: string[];
@@ -16,6 +17,7 @@ export interface QaQuestion {
   gold: number[];
 }
 
+/** A QA file: its distinct paragraphs and its answerable questions. */
 export interface QaDataset {
   kind: 'squad' | 'hotpotqa';
   file: string;
@@ -120,6 +122,7 @@ export function loadHotpotQa(file: string): QaDataset {
 
 const INSTRUCTION = 'Answer the question based on the given documents. Only give me the answer and do not output any other words.';
 
+/** One QA instance: the question with its paragraphs among distractors, fitted to ctx.length tokens. */
 export function generateQa(ctx: TaskContext, label: string, data: QaDataset): TaskOutput {
   const { counter, random } = ctx;
   const questionIndex = random.int(0, data.questions.length - 1);

@@ -8,6 +8,7 @@ import { generateQa } from './qa.ts';
 import type { RulerMetric, TaskContext, TaskOutput } from './types.ts';
 import { generateVariableTracking } from './variable-tracking.ts';
 
+/** A task by name: how to generate it and how RULER scores it. */
 export interface TaskDefinition {
   name: string;
   description: string;

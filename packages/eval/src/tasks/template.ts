@@ -4,6 +4,7 @@ import { assemble, type Haystack, type Insertion } from './haystack.ts';
 import { fitToLength, PrefixSums } from './fit.ts';
 import type { TaskContext } from './types.ts';
 
+/** The parts of a task prompt, in order. */
 export interface PromptParts {
   instruction: string;
   context: string;
@@ -12,10 +13,12 @@ export interface PromptParts {
   answerPrefix: string;
 }
 
+/** instruction, blank line, context, blank line, question, newline, answer prefix. */
 export function formatPrompt(p: PromptParts): string {
   return `${p.instruction}\n\n${p.context}\n\n${p.question}\n${p.answerPrefix}`;
 }
 
+/** A prompt fitted by its number of haystack pieces. */
 export interface HaystackPrompt {
   prompt: string;
   tokens: number;

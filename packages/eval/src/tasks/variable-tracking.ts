@@ -5,6 +5,7 @@ import type { Random } from './random.ts';
 import { fitHaystackPrompt, formatPrompt } from './template.ts';
 import type { TaskContext, TaskOutput } from './types.ts';
 
+/** RULER's variable tracking parameters. */
 export interface VariableTrackingConfig {
   /** Independent chains (each with its own value); the question is about the first. */
   chains: number;
@@ -18,6 +19,7 @@ function variableName(random: Random): string {
   return s;
 }
 
+/** One variable tracking instance fitted to ctx.length tokens. */
 export function generateVariableTracking(ctx: TaskContext, label: string, config: VariableTrackingConfig): TaskOutput {
   const { random } = ctx;
   const used = new Set<string>();
