@@ -78,6 +78,16 @@ describe('task answers are right', () => {
     expect(NOISE_SENTENCES.some((s) => s.startsWith(left))).toBe(true);
   });
 
+  it('haystacks end at a sentence when a whole one fits the length', async () => {
+    const tok = await tokenizerFor('llama3_1');
+    for (const task of ['niah_single_1', 'vt']) {
+      for (const index of [0, 1, 2]) {
+        const inst = generateInstance(tok, task, 4096, index, 9);
+        expect(contextOf(inst.prompt)).toMatch(/[.!?]$/);
+      }
+    }
+  });
+
   it('vt: following the chain from the value gives exactly the answers', async () => {
     const tok = await tokenizerFor('qwen3');
     const inst = generateInstance(tok, 'vt', 2048, 0, 5);
