@@ -27,9 +27,9 @@ describe('summaries and tables', () => {
     expect(summary[0]?.means['prefillMs']).toBe(200);
     const report = { kind: 'ruler', cells, summary } as unknown as EvalReport;
     const t = reportTable(report);
-    expect(t.head).toEqual(['method', 'length', 'vt', 'cwe', 'avg', 'prefill tok/s', 'ms/token', 'hit rate', 'KV device MiB']);
+    expect(t.head).toEqual(['method', 'length', 'vt', 'cwe', 'avg', 'prefill tok/s', 'ms/token', 'hit rate', 'KV MiB device / host']);
     // 500 tokens / 200 ms = 2500 tokens/s; ms/token: task means 3 and 3 → 3; 2 MiB.
-    expect(t.rows[0]).toEqual(['full', '512', '50.0', '50.0', '50.0', '2500', '3.00', '-', '2.0']);
-    expect(t.rows[1]).toEqual(['lrqk', '512', '100.0', '-', '100.0', '5000', '1.00', '75.0%', '-']);
+    expect(t.rows[0]).toEqual(['full', '512', '50.0', '50.0', '50.0', '2500', '3.00', '-', '2.0 / -']);
+    expect(t.rows[1]).toEqual(['lrqk', '512', '100.0', '-', '100.0', '5000', '1.00', '75.0%', '- / -']);
   });
 });

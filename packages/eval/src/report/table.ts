@@ -23,10 +23,10 @@ function scoreTable(report: EvalReport): ReportTable {
     const cells = tasks.map((t) => fmt(report.cells.find((c) => c.method === s.method && c.length === s.length && c.task === t)?.score));
     const m = s.means;
     const prefill = m['prefillMs'] !== undefined && m['promptTokens'] !== undefined && m['prefillMs'] > 0 ? (1000 * m['promptTokens']) / m['prefillMs'] : null;
-    const kvMiB = m['deviceBytes'] !== undefined ? m['deviceBytes'] / 2 ** 20 : null;
-    return [s.method, String(s.length), ...cells, fmt(s.score), fmt(prefill, 0), fmt(m['msPerToken'], 2), pct(m['hitRate']), fmt(kvMiB)];
+    const mib = (v: number | undefined) => (v === undefined ? '-' : fmt(v / 2 ** 20));
+    return [s.method, String(s.length), ...cells, fmt(s.score), fmt(prefill, 0), fmt(m['msPerToken'], 2), pct(m['hitRate']), `${mib(m['deviceBytes'])} / ${mib(m['hostBytes'])}`];
   });
-  return { head: ['method', 'length', ...tasks, 'avg', 'prefill tok/s', 'ms/token', 'hit rate', 'KV device MiB'], rows };
+  return { head: ['method', 'length', ...tasks, 'avg', 'prefill tok/s', 'ms/token', 'hit rate', 'KV MiB device / host'], rows };
 }
 
 function perplexityTable(report: EvalReport): ReportTable {
