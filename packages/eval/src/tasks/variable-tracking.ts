@@ -36,20 +36,13 @@ export function generateVariableTracking(ctx: TaskContext, label: string, config
     value: fresh(() => random.digits(5)),
     vars: Array.from({ length: config.hops + 1 }, () => fresh(() => variableName(random))),
   }));
-  // Each chain's statements in order; chains interleave at random depths.
-  const statements = chains.flatMap((c, ci) =>
-    c.vars.map((v, i) => ({ chain: ci, text: i === 0 ? `VAR ${v} = ${c.value}.` : `VAR ${v} = VAR ${c.vars[i - 1]}.` })),
-  );
-  const depths = statements.map(() => random.next()).sort((a, b) => a - b);
-  const order = random.shuffle(statements.map((_, i) => i));
-  // Keep each chain's own order: assign sorted depths to statements chain by chain in sequence.
-  const byChain = chains.map((_, ci) => statements.filter((s) => s.chain === ci));
-  const slots = order.map((i) => (statements[i] as { chain: number }).chain);
-  const cursor = chains.map(() => 0);
-  const insertions = slots.map((ci, k) => {
-    const s = (byChain[ci] as { text: string }[])[(cursor[ci] as number)++] as { text: string };
-    return { depth: depths[k] as number, text: s.text };
-  });
+  // Each chain's statements in order; chains interleave at random depths: shuffle one chain label
+  // per statement, then hand out each chain's statements in turn.
+  const statements = chains.map((c) => c.vars.map((v, i) => (i === 0 ? `VAR ${v} = ${c.value}.` : `VAR ${v} = VAR ${c.vars[i - 1]}.`)));
+  const depths = statements.flat().map(() => random.next()).sort((a, b) => a - b);
+  const labels = random.shuffle(statements.flatMap((list, ci) => list.map(() => ci)));
+  const next = chains.map(() => 0);
+  const insertions = labels.map((ci, k) => ({ depth: depths[k] as number, text: (statements[ci] as string[])[(next[ci] as number)++] as string }));
 
   const target = chains[0] as { value: string; vars: string[] };
   const answerPrefix = `Answer: According to the chain(s) of variable assignment in the text above, ${target.vars.length} variables are assigned the value ${target.value}, they are:`;
