@@ -202,3 +202,28 @@ def measure_tokens_per_piece(corpus: Corpus, tokenizer, rng: random.Random) -> d
         "needle_word_run": enc(nw) / len(_RUNS.findall(" " + nw)),
         "needle_uuid_run": enc(nu) / len(_RUNS.findall(" " + nu)),
     }
+
+
+def passage_task(corpus: Corpus, length: int, rng: random.Random, tokens_per_word: float):
+    """Copying drill: a marked passage (prose, numbers or UUIDs) hidden in filler, to be repeated.
+    Every token of the answer is a copy from far back, a dense signal that grows the induction
+    heads NIAH retrieval is built from (NIAH itself gives ~8 such tokens per prompt)."""
+    kind = rng.random()
+    if kind < 0.5:
+        start = rng.choice(corpus.sentence_starts)
+        span = " ".join(corpus.words[(start + i) % len(corpus.words)] for i in range(rng.randint(8, 48)))
+    elif kind < 0.8:
+        span = ", ".join(digits(rng, 7) for _ in range(rng.randint(1, 6)))
+    else:
+        span = ", ".join(uuid(rng) for _ in range(rng.randint(1, 2)))
+    budget = max(0, length - 2 * int(len(span) / 3.2) - 40)
+    filler_words = int(budget / tokens_per_word)
+    if rng.random() < 0.3:
+        filler = [NOISE_SENTENCES[i % 5] for i in range(int(budget / 4.8))]
+    else:
+        start = rng.choice(corpus.sentence_starts)
+        filler = [corpus.words[(start + i) % len(corpus.words)] for i in range(filler_words)]
+    cut = rng.randint(0, len(filler))
+    context = " ".join(filler[:cut] + [f"Passage: {span} End of passage."] + filler[cut:])
+    prompt = f"Some text is marked as a passage below. Remember it.\n\n{context}\n\nRepeat the passage.\nAnswer:"
+    return prompt, f" {span}", [span]

@@ -1,101 +1,222 @@
-// `lrqk demo`: for now a self-check of the tensor core (the long-context demo replaces it). Prints
-// the device report, then runs rmsnorm on every available backend on a fresh random input and
-// compares with a float64 computation written here, independent of the kernels.
-import { Command } from '@commander-js/extra-typings';
-import type { Device } from '@lrqk/tensor';
+// `lrqk demo`: the long-context demo on the embedded model (assets/lrqk-demo-model, trained by
+// tools/train). Builds a document of WikiText prose with facts hidden in it (@lrqk/eval's
+// niah_multikey_1 generator: four "special magic number" sentences), asks for several of them with
+// full attention and with LRQK, and prints each answer, whether it is right, the time, the memory
+// the attention caches use and LRQK's hit rate. Runs on the CPU in about a minute; uses the GPU when
+// there is one (device auto).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from '@commander-js/extra-typings';
+import type { Engine, EngineResult } from '@lrqk/engine';
 import { CliError } from '../errors.ts';
-import { deviceReport, formatDeviceReport } from '../device-report.ts';
-import { formatMs } from '../format.ts';
-import { loadTensor, type TensorModule } from '../tensor.ts';
+import { formatBytes } from '../format.ts';
+import { parseTokens, type DeviceFlag } from '../model-options.ts';
+import { buildDemoDocument, type DemoDocument } from './demo-document.ts';
 
-const ROWS = 64;
-const DIM = 4096;
-const EPS = 1e-6;
-/** f32 accumulation over 4096 elements: errors stay well below this, relative to max |want|. */
-const TOL = 1e-5;
+const DEMO_MODEL = join('assets', 'lrqk-demo-model');
+/** Tokens generated per answer: a 7-digit number is 9 tokens and EOS with this tokenizer. */
+const ANSWER_TOKENS = 16;
 
-/** Standard normal samples rounded to f32 (so the reference sees exactly the kernel's inputs). */
-function randn(n: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(Math.random(), 1e-12);
-    out[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * Math.random());
+/** The embedded model directory: --model, LRQK_DEMO_MODEL, or assets/ in a parent of this file. */
+export function findDemoModel(explicit?: string): string {
+  const given = explicit ?? process.env['LRQK_DEMO_MODEL'];
+  if (given !== undefined && given !== '') return resolve(given);
+  // src/commands/demo.ts from source, dist/main.js when bundled: walk up to the repository root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, DEMO_MODEL);
+    if (existsSync(join(candidate, 'config.json'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
   }
-  return out;
+  throw new CliError(`cannot find the embedded demo model (${DEMO_MODEL} in a parent directory of the CLI); pass --model DIR`);
 }
 
-/** float64 RMSNorm over the last dim of a (rows, dim) row-major array. */
-function rmsnormF64(x: Float32Array, w: Float32Array, rows: number, dim: number, eps: number): Float64Array {
-  const out = new Float64Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    let ss = 0;
-    for (let i = 0; i < dim; i++) ss += x[r * dim + i]! ** 2;
-    const inv = 1 / Math.sqrt(ss / dim + eps);
-    for (let i = 0; i < dim; i++) out[r * dim + i] = x[r * dim + i]! * inv * w[i]!;
-  }
-  return out;
+export interface DemoAnswer {
+  method: 'full' | 'lrqk';
+  question: number;
+  key: string;
+  expected: string;
+  answer: string;
+  right: boolean;
+  promptTokens: number;
+  prefillMs: number;
+  msPerToken: number;
+  totalMs: number;
+  /** Bytes the attention backend holds on the device / in host memory. */
+  deviceBytes: number;
+  hostBytes: number;
+  /** LRQK: share of the rows a decode step attended to that were already resident. */
+  hitRate: number | null;
 }
 
-interface CheckResult {
-  device: Device;
-  maxAbsErr: number;
-  scale: number;
-  ms: number;
-  ok: boolean;
+export interface DemoReport {
+  device: string;
+  model: string;
+  lengthTokens: number;
+  lrqk: { rank: number; topK: number; lite: number };
+  facts: { key: string; value: string; depth: number }[];
+  answers: DemoAnswer[];
+  summary: Record<'full' | 'lrqk', { right: number; asked: number; totalMs: number; hitRate: number | null }>;
+  peakRssBytes: number;
 }
 
-function checkRmsnorm(t: TensorModule, device: Device, x: Float32Array, w: Float32Array, want: Float64Array): CheckResult {
-  const xt = t.Tensor.from(x, [ROWS, DIM], { dtype: 'f32', device });
-  const wt = t.Tensor.from(w, [DIM], { dtype: 'f32', device });
-  const out = t.Tensor.empty([ROWS, DIM], { dtype: 'f32', device });
+interface DemoOptions {
+  model?: string;
+  device: DeviceFlag;
+  length?: number;
+  questions: number;
+  seed: number;
+  rank: number;
+  topK: number;
+  lite: number;
+  json: boolean;
+}
+
+function hitRateOf(a: EngineResult['attention']): number | null {
+  const moved = (a.hits ?? 0) + (a.misses ?? 0);
+  return a.hits === undefined || moved === 0 ? null : a.hits / moved;
+}
+
+async function ask(engine: Engine, doc: DemoDocument, q: number, method: 'full' | 'lrqk', o: DemoOptions): Promise<DemoAnswer> {
+  const question = doc.questions[q]!;
+  const ids = engine.encodePrompt(question.prompt);
+  const backend = await engine.createBackend({
+    method,
+    ...(method === 'lrqk' ? { lrqk: { rank: o.rank, topK: o.topK, lite: o.lite } } : {}),
+    maxTokens: Math.min(engine.contextTokens, ids.length + ANSWER_TOKENS),
+  });
+  const t0 = performance.now();
   try {
-    t.fill(out, NaN); // poison: an element the kernel skips shows up as NaN
-    t.rmsnorm(xt, wt, { eps: EPS, out }); // warm-up (CUDA module load, pool growth)
-    t.synchronize();
-    t.fill(out, NaN);
-    const start = performance.now();
-    t.rmsnorm(xt, wt, { eps: EPS, out });
-    t.synchronize();
-    const ms = performance.now() - start;
-    const got = out.toFloat64Array();
-    let scale = 1;
-    for (const v of want) scale = Math.max(scale, Math.abs(v));
-    let maxAbsErr = 0;
-    for (let i = 0; i < want.length; i++) {
-      const d = Math.abs(got[i]! - want[i]!);
-      maxAbsErr = Number.isNaN(d) ? Infinity : Math.max(maxAbsErr, d);
-    }
-    return { device, maxAbsErr, scale, ms, ok: maxAbsErr <= TOL * scale };
+    const it = engine.generate(ids, { backend, maxTokens: ANSWER_TOKENS, temperature: 0, seed: 0 });
+    let step = await it.next();
+    while (!step.done) step = await it.next();
+    const r = step.value;
+    const answer = r.text.trim();
+    return {
+      method,
+      question: q + 1,
+      key: question.key,
+      expected: question.value,
+      answer,
+      right: answer.includes(question.value),
+      promptTokens: r.usage.promptTokens,
+      prefillMs: r.timing.prefillMs,
+      msPerToken: r.timing.msPerToken,
+      totalMs: performance.now() - t0,
+      deviceBytes: r.attention.deviceBytes,
+      hostBytes: r.attention.hostBytes,
+      hitRate: hitRateOf(r.attention),
+    };
   } finally {
-    xt.dispose();
-    wt.dispose();
-    out.dispose();
+    backend.dispose();
   }
+}
+
+function formatAnswerLine(a: DemoAnswer): string {
+  const mark = a.right ? 'right' : `WRONG (expected ${a.expected})`;
+  const mem = a.deviceBytes > 0 ? `KV ${formatBytes(a.deviceBytes)} device + ${formatBytes(a.hostBytes)} host` : `KV ${formatBytes(a.hostBytes)}`;
+  const hit = a.hitRate === null ? '' : `, hit rate ${(100 * a.hitRate).toFixed(1)}%`;
+  return (
+    `  ${a.method === 'full' ? 'full' : 'LRQK'}  ${JSON.stringify(a.answer).padEnd(14)} ${mark}   ` +
+    `prefill ${(a.prefillMs / 1000).toFixed(2)} s, ${a.msPerToken.toFixed(1)} ms/token, ${mem}${hit}\n`
+  );
+}
+
+function summarize(answers: DemoAnswer[], method: 'full' | 'lrqk'): DemoReport['summary']['full'] {
+  const mine = answers.filter((a) => a.method === method);
+  const rates = mine.map((a) => a.hitRate).filter((r): r is number => r !== null);
+  return {
+    right: mine.filter((a) => a.right).length,
+    asked: mine.length,
+    totalMs: mine.reduce((s, a) => s + a.totalMs, 0),
+    hitRate: rates.length === 0 ? null : rates.reduce((s, r) => s + r, 0) / rates.length,
+  };
+}
+
+export async function runDemo(o: DemoOptions, write: (s: string) => void): Promise<DemoReport> {
+  const dir = findDemoModel(o.model);
+  const { openEngine } = await import('@lrqk/engine');
+  const t0 = performance.now();
+  let engine: Engine;
+  try {
+    engine = await openEngine(dir, { device: o.device });
+  } catch (e) {
+    throw new CliError(`cannot open the demo model ${dir}: ${(e as Error).message}`);
+  }
+  try {
+    const device = engine.device === 'cuda' ? 'cuda (GPU)' : 'cpu';
+    const length = o.length ?? (engine.device === 'cuda' ? 8192 : 4096);
+    const c = engine.config;
+    write(`lrqk demo: long-context retrieval with full attention and with LRQK\n`);
+    write(`device  ${device}${engine.device === 'cpu' ? ' (run `lrqk inspect gpu` to see why no GPU is used)' : ''}\n`);
+    write(
+      `model   ${engine.modelId}: ${c.numHiddenLayers} layers, ${c.numAttentionHeads} query / ${c.numKeyValueHeads} KV heads of dim ${c.headDim}, ` +
+        `loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+    const doc = buildDemoDocument(engine.tokenizer, length, o.questions, o.seed);
+    write(`document ${doc.tokens.toLocaleString('en-US')} tokens of WikiText-2 prose with ${doc.facts.length} facts hidden in it:\n`);
+    for (const f of doc.facts) write(`  at ${(100 * f.depth).toFixed(0).padStart(3)}%: "One of the special magic numbers for ${f.key} is: ${f.value}."\n`);
+    write(`LRQK    rank ${o.rank}, top-k ${o.topK} + ${o.lite} recent tokens attended exactly per decode step (of ${doc.tokens.toLocaleString('en-US')})\n\n`);
+
+    const answers: DemoAnswer[] = [];
+    for (let q = 0; q < doc.questions.length; q++) {
+      write(`question ${q + 1}/${doc.questions.length}: What is the special magic number for ${doc.questions[q]!.key}?\n`);
+      for (const method of ['full', 'lrqk'] as const) {
+        const a = await ask(engine, doc, q, method, o);
+        answers.push(a);
+        write(formatAnswerLine(a));
+      }
+    }
+    const summary = { full: summarize(answers, 'full'), lrqk: summarize(answers, 'lrqk') };
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    write(`\nsummary\n`);
+    write(`  full attention  ${summary.full.right}/${summary.full.asked} right, ${(summary.full.totalMs / 1000).toFixed(1)} s\n`);
+    const hit = summary.lrqk.hitRate === null ? 'n/a' : `${(100 * summary.lrqk.hitRate).toFixed(1)}%`;
+    write(`  LRQK            ${summary.lrqk.right}/${summary.lrqk.asked} right, ${(summary.lrqk.totalMs / 1000).toFixed(1)} s, mean hit rate ${hit}\n`);
+    write(`  peak memory     ${formatBytes(peakRssBytes)} (process RSS)\n`);
+    return {
+      device: engine.device,
+      model: dir,
+      lengthTokens: doc.tokens,
+      lrqk: { rank: o.rank, topK: o.topK, lite: o.lite },
+      facts: doc.facts,
+      answers,
+      summary,
+      peakRssBytes,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
 }
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('self-check of the tensor core: device report, then rmsnorm on each backend vs a float64 reference')
-    .action(async () => {
-      const t = await loadTensor();
-      const report = await deviceReport(t);
-      process.stdout.write(`lrqk demo (self-check; the long-context demo replaces it)\n\n${formatDeviceReport(report)}\n\n`);
-
-      const x = randn(ROWS * DIM, 2);
-      const w = randn(DIM, 1);
-      const want = rmsnormF64(x, w, ROWS, DIM, EPS);
-      process.stdout.write(`self-check: rmsnorm f32 [${ROWS}, ${DIM}], eps ${EPS.toExponential()}, vs float64, tolerance ${TOL.toExponential()} x max|want|\n`);
-      const devices: Device[] = report.backend.available ? ['cpu', 'cuda'] : ['cpu'];
-      let failed = 0;
-      for (const device of devices) {
-        const r = checkRmsnorm(t, device, x, w, want);
-        if (!r.ok) failed++;
-        process.stdout.write(
-          `  ${device.padEnd(4)}  max abs err ${r.maxAbsErr.toExponential(2)} (max|want| ${r.scale.toFixed(1)})  ${r.ok ? 'ok' : 'FAIL'}  (${formatMs(r.ms)})\n`,
-        );
-      }
-      if (!report.backend.available) process.stdout.write('  cuda  skipped: no usable GPU (see the report above)\n');
-      if (failed > 0) throw new CliError(`self-check FAILED on ${failed} backend(s)`);
-      process.stdout.write('self-check: ok\n');
+    .description('long-context demo on the embedded model: hidden facts in a long document, answered with full attention and with LRQK')
+    .option('--model <dir>', 'model directory (default: the embedded assets/lrqk-demo-model)')
+    .addOption(new Option('--device <device>', 'cpu, cuda or auto (GPU when usable)').choices(['auto', 'cpu', 'cuda'] as const).default('auto' as const))
+    .option('--length <tokens>', 'document length in tokens, e.g. 4096 or 8k (default: 4096 on the CPU, 8192 on a GPU)', (v) => parseTokens(v, '--length'))
+    .option('--questions <n>', 'facts to ask about (1-4)', positiveInt('--questions'), 3)
+    .option('--seed <n>', 'seed of the document', (v) => Number.parseInt(v, 10), 1)
+    .option('--rank <r>', 'LRQK rank', positiveInt('--rank'), 16)
+    .option('--top-k <k>', 'LRQK top-k tokens per step', positiveInt('--top-k'), 256)
+    .option('--lite <n>', 'LRQK recent tokens always attended', positiveInt('--lite'), 64)
+    .option('--json', 'print the report as JSON (nothing else on stdout)', false)
+    .action(async (opts) => {
+      if (opts.questions > 4) throw new CliError('--questions: the document hides 4 facts; ask about 1 to 4');
+      if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new CliError('--seed must be a non-negative integer');
+      const o: DemoOptions = { ...opts, device: opts.device };
+      const report = await runDemo(o, opts.json ? () => {} : (s) => process.stdout.write(s));
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     });
 }
