@@ -47,7 +47,7 @@ export { runRuler, rulerHeader, rulerContextTokens, instanceIds, preflight, prom
 export type { RulerRunOptions, RunSummary } from './run/ruler-runner.ts';
 export { summarizeCells, summarizeByMethodLength } from './report/summary.ts';
 export type { CellSummary, MethodLengthSummary } from './report/summary.ts';
-export { writeReport, perLayerRows, perStepRows } from './report/report.ts';
+export { writeReport, perLayerRows, perStepRows, longBenchBucket } from './report/report.ts';
 export type { EvalReport, PerLayerRow, PerStepRow, WriteReportOptions } from './report/report.ts';
 export { renderSvg, svgToPng, writePlot, accuracyVsLengthSpec, accuracyByTaskSpec, perLayerSpec, perStepSpec } from './report/plots.ts';
 export { runPerplexity, perplexityHeader, windowStarts, corpusPerplexity } from './run/perplexity.ts';

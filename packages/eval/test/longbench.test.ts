@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { essayWords, loadLongBench, longBenchHeader, parseMethods, ResultsLog, runLongBench, scoreLongBench, truncateMiddle } from '../src/index.ts';
+import { essayWords, loadLongBench, longBenchBucket, longBenchHeader, parseMethods, ResultsLog, runLongBench, scoreLongBench, truncateMiddle, writeReport } from '../src/index.ts';
 import { tokenizerFor } from './helpers.ts';
 import { tinyEngine } from './tiny-engine.ts';
 
@@ -40,6 +40,12 @@ describe('loadLongBench', () => {
   });
 });
 
+describe('longBenchBucket', () => {
+  it('splits at 4000 and 8000 as eval.py --e', () => {
+    expect([0, 3999, 4000, 7999, 8000].map(longBenchBucket)).toEqual(['0-4k', '0-4k', '4-8k', '4-8k', '8k+']);
+  });
+});
+
 describe('truncateMiddle', () => {
   it('keeps the first and last halves of the token budget (Qwen3 tokenizer)', async () => {
     const tok = await tokenizerFor('qwen3');
@@ -60,8 +66,8 @@ describe('runLongBench', () => {
     const items = [
       ...loadLongBench(
         writeJsonl('hotpotqa.jsonl', [
-          { input: 'Who wrote the play?', context: prose(100, 600), answers: ['Simon Stephens'] },
-          { input: 'Where is the theatre?', context: prose(2000, 40), answers: ['London'] },
+          { input: 'Who wrote the play?', context: prose(100, 600), answers: ['Simon Stephens'], length: 5200 },
+          { input: 'Where is the theatre?', context: prose(2000, 40), answers: ['London'], length: 40 },
         ]),
       ),
       ...loadLongBench(writeJsonl('trec.jsonl', [{ input: 'What is the capital of France?', context: prose(50, 300), answers: ['Location'], all_classes: ['Human', 'Location', 'Entity'] }])),
@@ -86,6 +92,14 @@ describe('runLongBench', () => {
       }
       const short = log.records().find((r) => r.task === 'hotpotqa' && r.index === 1);
       expect(short?.values['truncated']).toBe(0);
+      // LongBench-E buckets from the items' "length" field (only the hotpotqa items carry one).
+      const report = await writeReport({ header: longBenchHeader(engine, { chat }), records: log.records(), resultsFile: log.path, outDir: join(work, `report-${chat}`), plots: false });
+      expect(report.lengthBuckets?.map((b) => [b.method, b.dataset, b.bucket, b.n]).sort()).toEqual([
+        ['full', 'hotpotqa', '0-4k', 1],
+        ['full', 'hotpotqa', '4-8k', 1],
+        ['lrqk:rank=8:topK=64:lite=16', 'hotpotqa', '0-4k', 1],
+        ['lrqk:rank=8:topK=64:lite=16', 'hotpotqa', '4-8k', 1],
+      ]);
     }
   });
 });

@@ -19,6 +19,11 @@ export interface EvalReport {
   summary: MethodLengthSummary[];
   /** Corpus perplexity exp(Σ NLL / Σ tokens) by method and window length (perplexity runs). */
   perplexity?: { method: string; length: number; ppl: number; windows: number; tokens: number }[];
+  /**
+   * LongBench-E buckets (longbench runs with items that carry LongBench's "length"): mean score
+   * × 100 by method, length budget, dataset and item length 0-4k / 4-8k / 8k+, as eval.py --e.
+   */
+  lengthBuckets?: { method: string; length: number; dataset: string; bucket: string; n: number; score: number }[];
   /** Hit rate by decode step (fidelity runs): mean over items, by method and length. */
   perStep?: PerStepRow[];
   /** Per-layer fidelity (fidelity runs): mean over heads and items, by method. */
@@ -26,6 +31,29 @@ export interface EvalReport {
   plots: string[];
   /** Why plots are missing, when rendering failed (the report and results are written regardless). */
   plotError?: string;
+}
+
+/** LongBench-E's buckets of an item's length (words; characters for Chinese). */
+export function longBenchBucket(itemLength: number): string {
+  return itemLength < 4000 ? '0-4k' : itemLength < 8000 ? '4-8k' : '8k+';
+}
+
+/** Mean LongBench score by method, budget, dataset and LongBench-E bucket. */
+function lengthBuckets(records: readonly ResultRecord[]): NonNullable<EvalReport['lengthBuckets']> {
+  const acc = new Map<string, { sum: number; n: number }>();
+  for (const r of records) {
+    const itemLength = r.values['itemLength'];
+    if (itemLength === undefined || r.score === null) continue;
+    const k = JSON.stringify([r.method, r.length, r.task, longBenchBucket(itemLength)]);
+    const a = acc.get(k) ?? { sum: 0, n: 0 };
+    a.sum += r.score;
+    a.n++;
+    acc.set(k, a);
+  }
+  return [...acc].map(([k, a]) => {
+    const [method, length, dataset, bucket] = JSON.parse(k) as [string, number, string, string];
+    return { method, length, dataset, bucket, n: a.n, score: (100 * a.sum) / a.n };
+  });
 }
 
 /** Mean hit rate at one decode step. */
@@ -127,6 +155,10 @@ export async function writeReport(o: WriteReportOptions): Promise<EvalReport> {
   if (perLayer.length > 0) report.perLayer = perLayer;
   const perStep = perStepRows(o.records);
   if (perStep.length > 0) report.perStep = perStep;
+  if (o.header.kind === 'longbench') {
+    const buckets = lengthBuckets(o.records);
+    if (buckets.length > 0) report.lengthBuckets = buckets;
+  }
   if (o.header.kind === 'ppl') {
     report.perplexity = summary.map((s) => {
       const rows = o.records.filter((r) => r.method === s.method && r.length === s.length);
