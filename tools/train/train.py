@@ -363,7 +363,16 @@ def main():
         os.remove(os.path.join(a.out, name))  # already in the repository; keeps $OUT within 8 files
     log(f"saved {files} to {a.out}")
 
-    metrics = {"steps": step + 1, "train_seconds": train_s, "parameters": n_params, "seed": a.seed, "schedule_steps": steps, "stages": stages}
+    used = sorted({st["mix"] for st in stages})
+    metrics = {
+        "steps": step + 1,
+        "train_seconds": train_s,
+        "parameters": n_params,
+        "seed": a.seed,
+        "schedule_steps": steps,
+        "stages": stages,
+        "mixes": {m: MIXES[m] for m in used},
+    }
     if a.eval:
         instances = [json.loads(line) for line in open(a.eval)]
         if a.eval_limit:
