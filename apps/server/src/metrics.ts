@@ -45,7 +45,7 @@ export class ServerMetrics {
     this.registry.setDefaultLabels({ model_name: labels.model });
     this.#httpRequests = new Counter({ name: 'lrqk:http_requests_total', help: 'HTTP requests by endpoint and status code', labelNames: ['endpoint', 'status'], registers });
     this.#success = new Counter({ name: 'lrqk:request_success_total', help: 'Finished generation requests by finish reason', labelNames: ['finished_reason'], registers });
-    this.#rejected = new Counter({ name: 'lrqk:request_rejected_total', help: 'Requests refused or cut short (queue_full, timeout, client_gone, shutdown, invalid)', labelNames: ['reason'], registers });
+    this.#rejected = new Counter({ name: 'lrqk:request_rejected_total', help: 'Requests refused or cut short (queue_full, timeout, client_gone, shutdown)', labelNames: ['reason'], registers });
     this.#promptTokens = new Counter({ name: 'lrqk:prompt_tokens_total', help: 'Prefill tokens processed', registers });
     this.#generationTokens = new Counter({ name: 'lrqk:generation_tokens_total', help: 'Tokens generated', registers });
     this.#ttft = new Histogram({ name: 'lrqk:time_to_first_token_seconds', help: 'Arrival to first generated token (queueing + prefill)', buckets: latencyBuckets, registers });
@@ -109,7 +109,7 @@ export class ServerMetrics {
     this.#httpRequests.inc({ endpoint, status: String(status) });
   }
 
-  rejected(reason: 'queue_full' | 'timeout' | 'client_gone' | 'shutdown' | 'invalid'): void {
+  rejected(reason: 'queue_full' | 'timeout' | 'client_gone' | 'shutdown'): void {
     this.#rejected.inc({ reason });
   }
 
