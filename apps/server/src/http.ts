@@ -43,7 +43,13 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
 
 /** Parses the body as JSON and validates it; 400 with the offending parameter otherwise. */
 export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch (error) {
+    // E.g. the client went away mid-upload: its fault, not the server's.
+    throw badRequest(`could not read the request body: ${(error as Error).message}`, null, 'invalid_body');
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
