@@ -101,7 +101,11 @@ def render(dir_):
     if probes:
         w("- Retrieval during training (48 fixed single-needle prompts of ~768 tokens from tasks.py, exact match): "
           + ", ".join(f"step {s}: {float(a):.0f}%" for s, a in probes) + ".")
-    w("- Full log and numbers: `training/train.log`, `training/metrics.json`.\n")
+    w("- Full log and numbers: `training/train.log`, `training/metrics.json`.")
+    if os.path.isdir(os.path.join(dir_, "training", "run1")):
+        w("- Earlier: run 1 (`training/run1/`, 6 x 512 model, no warm-up stage or copying drill) learned no retrieval")
+        w("  (0% held-out at every length); tools/train/README.md says what changed.")
+    w("")
 
     w("## Evaluation\n")
     w("Held-out instances made by @lrqk/eval's own generators (`lrqk eval gen`, seed 2026; training never")

@@ -259,7 +259,7 @@ def main():
     ap.add_argument("--workers", type=int, default=12)
     ap.add_argument("--eval", default=None, help="held-out JSONL from `lrqk eval gen`")
     ap.add_argument("--eval-limit", type=int, default=0, help="at most this many instances per (task, length); 0 = all")
-    ap.add_argument("--parts", type=int, default=3, help="split model.safetensors into this many files")
+    ap.add_argument("--parts", type=int, default=2, help="split model.safetensors into this many files")
     ap.add_argument("--mix", default=None, help="replaces every stage's mix, e.g. niah_single_1=1,passage=1")
     ap.add_argument("--tiny", action="store_true", help="a 2-layer, 256-wide model (recipe experiments on the CPU)")
     ap.add_argument("--dry-run", action="store_true", help="CPU smoke test: short stages, a few steps")

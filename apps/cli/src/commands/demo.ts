@@ -26,12 +26,17 @@ export function findDemoModel(explicit?: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     const candidate = join(dir, DEMO_MODEL);
-    if (existsSync(join(candidate, 'config.json'))) return candidate;
+    if (existsSync(join(candidate, 'tokenizer.json'))) return candidate;
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
   throw new CliError(`cannot find the embedded demo model (${DEMO_MODEL} in a parent directory of the CLI); pass --model DIR`);
+}
+
+/** Whether the model directory has its weights (the embedded model's are trained by tools/train). */
+export function hasWeights(dir: string): boolean {
+  return existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'));
 }
 
 export interface DemoAnswer {
@@ -138,6 +143,12 @@ function summarize(answers: DemoAnswer[], method: 'full' | 'lrqk'): DemoReport['
 
 export async function runDemo(o: DemoOptions, write: (s: string) => void): Promise<DemoReport> {
   const dir = findDemoModel(o.model);
+  if (o.model === undefined && existsSync(dir) && !hasWeights(dir)) {
+    throw new CliError(
+      `the embedded demo model has no weights in this checkout yet (${join(dir, 'model.safetensors')}): ` +
+        `they are trained on a GPU by tools/train (see tools/train/README.md), or pass --model DIR`,
+    );
+  }
   const { openEngine } = await import('@lrqk/engine');
   const t0 = performance.now();
   let engine: Engine;
