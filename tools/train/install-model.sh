@@ -10,7 +10,7 @@ set -euo pipefail
 src=$(realpath "$1")
 py=${2:-python3}
 cd "$(dirname "$0")/../.."
-dst=assets/lrqk-demo-model
+dst=${DST:-assets/lrqk-demo-model}
 tmp=$(mktemp -d)
 cp "$src"/config.json "$src"/generation_config.json "$src"/model.part*.safetensors "$tmp"/
 "$py" tools/train/export.py "$tmp"
