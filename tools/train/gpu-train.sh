@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU run (device tool, one H200, carry [".train"]): trains for --budget-s seconds of stages,
+# The GPU run (device tool, one H200, carry [".train/heldout.jsonl.xz"]; nothing else from .train): trains for --budget-s seconds of stages,
 # evaluates on the held-out instances of .train/heldout.jsonl.xz, writes everything into $OUT
 # (config, generation config, 3 weight parts of < 16 MiB, train.log, metrics.json).
 # About 8 minutes of wall time in all. Extra arguments go to train.py.

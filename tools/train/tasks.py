@@ -162,6 +162,13 @@ class NiahGenerator:
                 pieces.extend(runs)
                 ends.extend([False] * (len(runs) - 1) + [True])
             pieces, ends = pieces[:n], ends[:n]
+        # The evaluation ends the haystack at a sentence when the length allows (template.ts
+        # endAtSentence); most training prompts do too, some stay cut mid-sentence.
+        if n > 0 and rng.random() < 0.8:
+            last = max((i for i in range(n) if ends[i]), default=None)
+            if last is not None and last >= n // 2:
+                n = last + 1
+                pieces, ends = pieces[:n], ends[:n]
         depths = sorted(rng.random() for _ in needles)
         positions = []
         for d in depths:
