@@ -1,5 +1,5 @@
 // @lrqk/models: model checkpoints (safetensors reading and writing), config.json parsing and
-// memory estimates. The forward passes of the architectures come later in this package.
+// memory estimates, the forward pass with pluggable attention backends, generation, synthesis.
 export * from './safetensors/index.ts';
 export * from './config/index.ts';
 export { countParameters, estimateMemory } from './memory.ts';
