@@ -36,23 +36,10 @@ say() { printf '== %s\n' "$*" >&2; }
 # already has Node >= 22 and node_modules (the dev machine, for a smoke test of this script).
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
 if [ "$node_major" -lt 22 ] || [ ! -d node_modules ]; then
-  dev="$root/.device"
-  tools="${LRQK_BENCH_TOOLS:-/tmp}" # where Node and the modules are unpacked (as gpu-suite.sh: /tmp)
-  for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
-    [ -s "$dev/$f" ] || { echo "bench-decode: .device/$f is missing: run 'bash tools/device/pack.sh' here first and carry ['.device']" >&2; exit 2; }
-  done
-  mkdir -p $tools/lrqk-bin $tools/vt
-  [ -x $tools/lrqk-bin/node ] || { xz -dc "$dev/node.xz" > $tools/lrqk-bin/node && chmod +x $tools/lrqk-bin/node; } || { echo "bench-decode: cannot unpack node" >&2; exit 2; }
-  xz -dc "$dev/lrqk_tensor.node.xz" > $tools/lrqk-bin/lrqk_tensor.node || { echo "bench-decode: cannot unpack the addon" >&2; exit 2; }
-  [ -d $tools/vt/node_modules/vitest ] || tar -xJf "$dev/vitest.tar.xz" -C $tools/vt || { echo "bench-decode: cannot unpack the toolchain" >&2; exit 2; }
-  mkdir -p $tools/vt/node_modules/@lrqk
-  for p in "$root"/packages/* "$root"/apps/*; do
-    [ -f "$p/package.json" ] && ln -sfn "$p" "$tools/vt/node_modules/@lrqk/$(basename "$p")"
-  done
-  linked=0
-  if [ ! -e node_modules ]; then ln -s $tools/vt/node_modules node_modules; linked=1; fi
-  trap '[ "$linked" = 1 ] && rm -f "$root/node_modules"' EXIT
-  export PATH="$tools/lrqk-bin:$PATH" LRQK_TENSOR_ADDON=$tools/lrqk-bin/lrqk_tensor.node
+  # shellcheck source=tools/device/env.sh
+  source "$root/tools/device/env.sh"
+  LRQK_DEVICE_TOOLS="${LRQK_BENCH_TOOLS:-/tmp}" lrqk_device_env bench-decode "$root" || exit 2
+  trap lrqk_device_cleanup EXIT
 fi
 say "$(date -u +%FT%TZ) bench-decode on $(uname -n): node $(node --version), $LIKE, contexts $CONTEXTS, $DECODE decode steps"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/   gpu: /' >&2 || true

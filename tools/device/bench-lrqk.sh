@@ -14,22 +14,11 @@ dev="$root/.device"
 OUT="${OUT:-$dev/out}"
 mkdir -p "$OUT"
 export NO_COLOR=1
-for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
-  [ -s "$dev/$f" ] || { echo "bench-lrqk: .device/$f is missing: run 'bash tools/device/pack.sh' first and carry ['.device']" >&2; exit 2; }
-done
-# Node 24, the CUDA addon and the runtime dependencies (zod for @lrqk/models), as gpu-suite.sh does.
-mkdir -p /tmp/lrqk-bin /tmp/vt
-[ -x /tmp/lrqk-bin/node ] || { xz -dc "$dev/node.xz" > /tmp/lrqk-bin/node && chmod +x /tmp/lrqk-bin/node; } || exit 2
-xz -dc "$dev/lrqk_tensor.node.xz" > /tmp/lrqk-bin/lrqk_tensor.node || exit 2
-[ -d /tmp/vt/node_modules/vitest ] || tar -xJf "$dev/vitest.tar.xz" -C /tmp/vt || exit 2
-mkdir -p /tmp/vt/node_modules/@lrqk
-for p in "$root"/packages/* "$root"/apps/*; do
-  [ -f "$p/package.json" ] && ln -sfn "$p" "/tmp/vt/node_modules/@lrqk/$(basename "$p")"
-done
-linked=0
-if [ ! -e node_modules ]; then ln -s /tmp/vt/node_modules node_modules; linked=1; fi
-trap '[ "$linked" = 1 ] && rm -f "$root/node_modules"' EXIT
-export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node LRQK_BENCH_OUT="$OUT"
+# shellcheck source=tools/device/env.sh
+source "$root/tools/device/env.sh"
+lrqk_device_env bench-lrqk "$root" || exit 2
+trap lrqk_device_cleanup EXIT
+export LRQK_BENCH_OUT="$OUT"
 nvidia-smi --query-gpu=name,memory.total,memory.used --format=csv,noheader 2>&1 | tee "$OUT/bench-lrqk.txt"
 free -g | head -2 | tee -a "$OUT/bench-lrqk.txt"
 timeout "${LRQK_BENCH_TIMEOUT_S:-540}" node --conditions=source packages/models/bench/lrqk.bench.ts "$@" 2>&1 | tee -a "$OUT/bench-lrqk.txt"

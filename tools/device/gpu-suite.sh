@@ -24,32 +24,11 @@ say() { printf '%s\n' "$*" | tee -a "$OUT/device.txt"; }
 die() { echo "gpu-suite: $*" >&2; exit 2; }
 : > "$OUT/device.txt"
 
-for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
-  [ -s "$dev/$f" ] || die ".device/$f is missing: run 'bash tools/device/pack.sh' first and carry ['.device']"
-done
-
-# Node 24 and the flat node_modules with vitest + commander, into /tmp (fresh each run).
-mkdir -p /tmp/lrqk-bin /tmp/vt
-xz -dc "$dev/node.xz" > /tmp/lrqk-bin/node && chmod +x /tmp/lrqk-bin/node || die "cannot unpack node"
-xz -dc "$dev/lrqk_tensor.node.xz" > /tmp/lrqk-bin/lrqk_tensor.node || die "cannot unpack the addon"
-export PATH="/tmp/lrqk-bin:$PATH"
-rm -rf /tmp/vt/node_modules && tar -xJf "$dev/vitest.tar.xz" -C /tmp/vt || die "cannot unpack vitest"
-# The workspace package the CLI imports: resolved through the symlink, so Node sees its real path
-# (outside node_modules) and strips its types.
-mkdir -p /tmp/vt/node_modules/@lrqk
-for p in "$root"/packages/* "$root"/apps/*; do
-  [ -f "$p/package.json" ] && ln -sfn "$p" "/tmp/vt/node_modules/@lrqk/$(basename "$p")"
-done
-# vitest.config.ts imports 'vitest/config' and tests import 'vitest': resolve them from /tmp/vt.
-linked_node_modules=0
-if [ ! -e node_modules ]; then
-  ln -s /tmp/vt/node_modules node_modules
-  linked_node_modules=1
-fi
-cleanup() { if [ "$linked_node_modules" = 1 ]; then rm -f "$root/node_modules"; fi; }
-trap cleanup EXIT
-
-export LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node
+# Node 24, the addon and the modules into /tmp (the modules fresh each run), packages linked.
+# shellcheck source=tools/device/env.sh
+source "$root/tools/device/env.sh"
+lrqk_device_env gpu-suite "$root" --fresh || exit 2
+trap lrqk_device_cleanup EXIT
 
 # 1. The machine and what the tensor core sees.
 say "== $(date -u +%Y-%m-%dT%H:%M:%SZ) gpu-suite on $(uname -n)"
@@ -67,7 +46,7 @@ demo_rc=${PIPESTATUS[0]}
 test_rc=skipped
 if [ "${LRQK_SKIP_TESTS:-}" != 1 ]; then
   echo "== vitest: packages/tensor $*"
-  timeout "${LRQK_TEST_TIMEOUT_S:-420}" node /tmp/vt/node_modules/vitest/vitest.mjs run --root packages/tensor \
+  timeout "${LRQK_TEST_TIMEOUT_S:-420}" node "$LRQK_DEVICE_TOOLS_DIR/vt/node_modules/vitest/vitest.mjs" run --root packages/tensor \
     --exclude '**/pack.test.ts' --exclude '**/node_modules/**' \
     --reporter=default --reporter="$root/tools/test-summary-reporter.ts" \
     --reporter=junit --outputFile.junit="$OUT/tests-junit.xml" "$@" 2>&1 | tee "$OUT/tests.log"

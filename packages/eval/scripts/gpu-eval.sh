@@ -18,22 +18,10 @@ OUT="${OUT:-$dev/out}"
 model="${1:-assets/lrqk-demo-model}"
 mkdir -p "$OUT"
 export NO_COLOR=1
-for f in node.xz lrqk_tensor.node.xz vitest.tar.xz; do
-  [ -s "$dev/$f" ] || { echo "gpu-eval: .device/$f is missing: run 'bash tools/device/pack.sh' first and carry ['.device']" >&2; exit 2; }
-done
-# Node 24, the CUDA addon and the runtime dependencies, as tools/device/gpu-suite.sh sets them up.
-mkdir -p /tmp/lrqk-bin /tmp/vt
-[ -x /tmp/lrqk-bin/node ] || { xz -dc "$dev/node.xz" > /tmp/lrqk-bin/node && chmod +x /tmp/lrqk-bin/node; } || exit 2
-xz -dc "$dev/lrqk_tensor.node.xz" > /tmp/lrqk-bin/lrqk_tensor.node || exit 2
-[ -d /tmp/vt/node_modules/vitest ] || tar -xJf "$dev/vitest.tar.xz" -C /tmp/vt || exit 2
-mkdir -p /tmp/vt/node_modules/@lrqk
-for p in "$root"/packages/* "$root"/apps/*; do
-  [ -f "$p/package.json" ] && ln -sfn "$p" "/tmp/vt/node_modules/@lrqk/$(basename "$p")"
-done
-linked=0
-if [ ! -e node_modules ]; then ln -s /tmp/vt/node_modules node_modules; linked=1; fi
-trap '[ "$linked" = 1 ] && rm -f "$root/node_modules"' EXIT
-export PATH="/tmp/lrqk-bin:$PATH" LRQK_TENSOR_ADDON=/tmp/lrqk-bin/lrqk_tensor.node
+# shellcheck source=tools/device/env.sh
+source "$root/tools/device/env.sh"
+lrqk_device_env gpu-eval "$root" || exit 2
+trap lrqk_device_cleanup EXIT
 log="$OUT/gpu-eval.txt"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>&1 | tee "$log"
 t="${STEP_TIMEOUT_S:-170}"
