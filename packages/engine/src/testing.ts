@@ -1,2 +1,2 @@
 // @lrqk/engine/testing: fixtures for tests of packages built on the engine (tiny real model dirs).
-export { byteLevelTokenizerJson, writeTinyModel, type TinyModelOptions } from './testing/tiny-model.ts';
+export { byteLevelTokenizerJson, tokenizerVocabSize, writeTinyModel, type TinyModelOptions } from './testing/tiny-model.ts';

@@ -2,7 +2,8 @@
 // a byte-level BPE tokenizer.json (256 byte tokens + BOS/EOS, no merges) that the real tokenizer
 // library loads, a chat template and a generation config. Small enough to write in milliseconds
 // and run on the CPU, so tests of the engine, the server and the evaluation need no downloads.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '@lrqk/models';
 
@@ -15,7 +16,17 @@ export interface TinyModelOptions {
   intermediateSize?: number;
   maxPositionEmbeddings?: number;
   ropeTheta?: number;
+  rmsNormEps?: number;
   seed?: number;
+  /**
+   * Copy tokenizer.json and tokenizer_config.json (with its chat template) from this directory
+   * instead of writing the byte-level tokenizer; vocab_size then covers the tokenizer's ids.
+   */
+  tokenizerDir?: string;
+  /** EOS ids of config.json / generation_config.json (default: the byte-level tokenizer's 257). */
+  eosTokenIds?: number[];
+  /** Multiply (tied) embedding rows by a factor, e.g. a large EOS row to make answers end. */
+  scaleRows?: { id: number; factor: number }[];
 }
 
 /** GPT-2's byte → printable-unicode map, which ByteLevel tokenizers use for their vocabulary. */
@@ -71,6 +82,15 @@ function normals(n: number, std: number, seed: number): Float32Array {
   return out;
 }
 
+/** Largest id of a tokenizer.json's vocabulary and added tokens, plus one. */
+export function tokenizerVocabSize(tokenizerJsonPath: string): number {
+  const json = JSON.parse(readFileSync(tokenizerJsonPath, 'utf8')) as { model: { vocab: Record<string, number> }; added_tokens?: { id: number }[] };
+  let max = -1;
+  for (const id of Object.values(json.model.vocab)) if (id > max) max = id;
+  for (const t of json.added_tokens ?? []) if (t.id > max) max = t.id;
+  return max + 1;
+}
+
 /**
  * Writes a tiny random Llama model directory (f32 weights) and returns its path. Defaults: 2 layers,
  * hidden 64, 4 query heads and 2 KV heads of dim 16, vocabulary 258 (bytes + BOS/EOS), 4096 positions.
@@ -82,7 +102,8 @@ export async function writeTinyModel(dir: string, opts: TinyModelOptions = {}): 
   const kvHeads = opts.kvHeads ?? 2;
   const D = opts.headDim ?? 16;
   const I = opts.intermediateSize ?? 2 * H;
-  const V = 258;
+  const V = opts.tokenizerDir !== undefined ? tokenizerVocabSize(join(opts.tokenizerDir, 'tokenizer.json')) : 258;
+  const eos = opts.eosTokenIds ?? (opts.tokenizerDir !== undefined ? [] : [257]);
   let seed = opts.seed ?? 1;
   await mkdir(dir, { recursive: true });
   const tensors: TensorToWrite[] = [];
@@ -92,6 +113,8 @@ export async function writeTinyModel(dir: string, opts: TinyModelOptions = {}): 
     tensors.push({ name, dtype: 'F32', shape, data: new Uint8Array(data.buffer) });
   };
   add('model.embed_tokens.weight', [V, H], 1);
+  const embed = new Float32Array(tensors[0]!.data.buffer);
+  for (const { id, factor } of opts.scaleRows ?? []) for (let j = 0; j < H; j++) embed[id * H + j]! *= factor;
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
     add(`${p}input_layernorm.weight`, [H], 'ones');
@@ -117,20 +140,26 @@ export async function writeTinyModel(dir: string, opts: TinyModelOptions = {}): 
     head_dim: D,
     hidden_act: 'silu',
     max_position_embeddings: opts.maxPositionEmbeddings ?? 4096,
-    rms_norm_eps: 1e-5,
+    rms_norm_eps: opts.rmsNormEps ?? 1e-5,
     rope_theta: opts.ropeTheta ?? 10000,
     tie_word_embeddings: true,
     vocab_size: V,
-    bos_token_id: 256,
-    eos_token_id: 257,
+    ...(opts.tokenizerDir === undefined ? { bos_token_id: 256 } : {}),
+    ...(eos.length > 0 ? { eos_token_id: eos.length === 1 ? eos[0] : eos } : {}),
     torch_dtype: 'float32',
   };
   const chatTemplate =
     "{{ bos_token }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
   const json = (name: string, value: unknown) => writeFile(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   await json('config.json', config);
-  await json('tokenizer.json', byteLevelTokenizerJson());
-  await json('tokenizer_config.json', { bos_token: '<s>', eos_token: '</s>', model_max_length: config.max_position_embeddings, chat_template: chatTemplate, clean_up_tokenization_spaces: false });
-  await json('generation_config.json', { bos_token_id: 256, eos_token_id: 257 });
+  if (opts.tokenizerDir !== undefined) {
+    await copyFile(join(opts.tokenizerDir, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    await copyFile(join(opts.tokenizerDir, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+    if (eos.length > 0) await json('generation_config.json', { eos_token_id: eos });
+  } else {
+    await json('tokenizer.json', byteLevelTokenizerJson());
+    await json('tokenizer_config.json', { bos_token: '<s>', eos_token: '</s>', model_max_length: config.max_position_embeddings, chat_template: chatTemplate, clean_up_tokenization_spaces: false });
+    await json('generation_config.json', { bos_token_id: 256, eos_token_id: 257 });
+  }
   return dir;
 }
