@@ -234,3 +234,12 @@ def passage_task(corpus: Corpus, length: int, rng: random.Random, tokens_per_wor
     context = " ".join(filler[:cut] + [f"Passage: {span} End of passage."] + filler[cut:])
     prompt = f"Some text is marked as a passage below. Remember it.\n\n{context}\n\nRepeat the passage.\nAnswer:"
     return prompt, f" {span}", [span]
+
+
+def repeat_task(corpus: Corpus, rng: random.Random):
+    """Induction drill: random vocabulary words, then the same words again. Every answer token is
+    predictable only by copying (the token after the previous occurrence of the current one), the
+    purest signal for the induction heads that retrieval needs; a 2-layer model learns the
+    equivalent random-token copy in ~50 steps."""
+    span = " ".join(rng.choice(corpus.vocabulary) for _ in range(rng.randint(8, 60)))
+    return f"{span}\n\nRepeat the text above.\nAnswer:", f" {span}", [span]

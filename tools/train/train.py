@@ -29,7 +29,7 @@ from tokenizers import Tokenizer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export import save_hf_dir  # noqa: E402
 from model import Config, Llama  # noqa: E402
-from tasks import NIAH, Corpus, NiahGenerator, measure_tokens_per_piece, natural_text, passage_task  # noqa: E402
+from tasks import NIAH, Corpus, NiahGenerator, measure_tokens_per_piece, natural_text, passage_task, repeat_task  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Task mixes of the training instances, by name (a stage names its mix). "text" is plain WikiText
@@ -38,7 +38,7 @@ MIXES = {
     # First stage: short prompts, mostly the simplest retrieval (one number in repeated noise, as
     # in the GUIDE's passkey runs) and copying, so that the copy circuit forms while the needle is
     # never far away. Run 1 started at 256-1024 tokens with all tasks and learned no retrieval.
-    "warmup": {"niah_single_1": 0.45, "passage": 0.3, "niah_single_2": 0.2, "text": 0.05},
+    "warmup": {"repeat": 0.25, "niah_single_1": 0.3, "passage": 0.2, "niah_single_2": 0.2, "text": 0.05},
     # Later stages: the single-needle tasks the demo and the quality bar need, multikey_1 (the
     # demo's document), a little of the harder NIAH variants, copying and plain text.
     "main": {
@@ -105,6 +105,10 @@ class Batches(torch.utils.data.IterableDataset):
             if task == "text":
                 prompts.append(natural_text(self.corpus, int(length / self.tpp["essay"]), rng))
                 completions.append(None)
+            elif task == "repeat":
+                p, c, _ = repeat_task(self.corpus, rng)
+                prompts.append(p)
+                completions.append(c)
             elif task == "passage":
                 p, c, _ = passage_task(self.corpus, length, rng, self.tpp["essay"])
                 prompts.append(p)
