@@ -89,10 +89,18 @@ describe('lrqk demo on the embedded model', () => {
     checkReport(JSON.parse(r.stdout) as DemoReport, 1024, { rank: 16, topK: 128, lite: 32 });
   });
 
-  it.runIf(!embeddedTrained)('without trained weights in the checkout, says so and how to get them', () => {
-    const r = lrqk(['demo']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^lrqk: the embedded demo model has no weights in this checkout yet .*tools\/train\/README\.md/);
+  it.runIf(!embeddedTrained)('without trained weights, runs on an untrained stand-in of its shape and says so', () => {
+    const r = lrqk(['demo', '--device', 'cpu', '--length', '1024', '--questions', '1', '--top-k', '128', '--lite', '32']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^NOTE {4}the embedded model has no trained weights in this checkout yet/m);
+    expect(r.stdout).toContain('tools/train/README.md');
+    expect(r.stdout).toMatch(/UNTRAINED random-weight model of\n {8}the same shape and tokenizer/);
+    expect(r.stdout).toMatch(/^model {3}lrqk-demo-model-untrained: 4 layers, 4 query \/ 2 KV heads of dim 128/m);
+    const json = lrqk(['demo', '--device', 'cpu', '--length', '1024', '--questions', '1', '--top-k', '128', '--lite', '32', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as DemoReport;
+    expect(report.untrained).toBe(true);
+    checkReport(report, 1024, { rank: 16, topK: 128, lite: 32 });
   });
 });
 

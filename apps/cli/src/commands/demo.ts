@@ -13,6 +13,7 @@ import { CliError } from '../errors.ts';
 import { formatBytes } from '../format.ts';
 import { parseTokens, type DeviceFlag } from '../model-options.ts';
 import { buildDemoDocument, type DemoDocument } from './demo-document.ts';
+import { writeUntrainedStandIn } from './demo-untrained.ts';
 
 const DEMO_MODEL = join('assets', 'lrqk-demo-model');
 /** Tokens generated per answer: a 7-digit number is 9 tokens and EOS with this tokenizer. */
@@ -66,6 +67,8 @@ export interface DemoReport {
   answers: DemoAnswer[];
   summary: Record<'full' | 'lrqk', { right: number; asked: number; totalMs: number; hitRate: number | null }>;
   peakRssBytes: number;
+  /** True when the embedded weights were missing and an untrained stand-in of its shape ran. */
+  untrained: boolean;
 }
 
 interface DemoOptions {
@@ -142,13 +145,32 @@ function summarize(answers: DemoAnswer[], method: 'full' | 'lrqk'): DemoReport['
 }
 
 export async function runDemo(o: DemoOptions, write: (s: string) => void): Promise<DemoReport> {
-  const dir = findDemoModel(o.model);
-  if (o.model === undefined && existsSync(dir) && !hasWeights(dir)) {
-    throw new CliError(
-      `the embedded demo model has no weights in this checkout yet (${join(dir, 'model.safetensors')}): ` +
-        `they are trained on a GPU by tools/train (see tools/train/README.md), or pass --model DIR`,
+  const embedded = findDemoModel(o.model);
+  let dir = embedded;
+  let standIn: { dir: string; dispose(): Promise<void> } | undefined;
+  if (o.model === undefined && existsSync(embedded) && !hasWeights(embedded)) {
+    standIn = await writeUntrainedStandIn(embedded);
+    dir = standIn.dir;
+    write(
+      `NOTE    the embedded model has no trained weights in this checkout yet (${join(embedded, 'model.safetensors')};
+` +
+        `        tools/train/README.md says how they are trained). This run uses an UNTRAINED random-weight model of
+` +
+        `        the same shape and tokenizer, so its answers are wrong by construction; it shows LRQK's machinery:
+` +
+        `        the long prompt, full attention vs LRQK, time, memory and hit rate. Pass --model DIR for a real model.
+
+`,
     );
   }
+  try {
+    return { ...(await runDemoOn(dir, o, write)), untrained: standIn !== undefined };
+  } finally {
+    await standIn?.dispose();
+  }
+}
+
+async function runDemoOn(dir: string, o: DemoOptions, write: (s: string) => void): Promise<Omit<DemoReport, 'untrained'>> {
   const { openEngine } = await import('@lrqk/engine');
   const t0 = performance.now();
   let engine: Engine;
