@@ -1,7 +1,6 @@
 // `lrqk demo` end to end on the CPU at a reduced length (as CI runs it): on a tiny random-weight
 // model written here (the demo's machinery: document, questions, both attention methods, report),
 // and on the embedded model when its trained weights are in the checkout.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,19 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { writeTinyModel } from '@lrqk/engine/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDemoModel, hasWeights, type DemoReport } from '../src/commands/demo.ts';
+import { lrqk as runCli } from './model-fixture.ts';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const embedded = findDemoModel();
 const embeddedTrained = hasWeights(embedded);
 
+/** The CLI with the demo model left to its default (never the caller's LRQK_DEMO_MODEL). */
 function lrqk(args: string[]) {
-  const r = spawnSync(process.execPath, ['--conditions=source', 'src/main.ts', ...args], {
-    cwd: pkgDir,
-    encoding: 'utf8',
-    env: { ...process.env, LRQK_DEBUG: undefined, LRQK_DEMO_MODEL: undefined },
-    timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { env: { LRQK_DEMO_MODEL: undefined } });
 }
 
 /** The report's invariants, whatever the model answers. */

@@ -1,30 +1,18 @@
 // `lrqk eval ppl | longbench | fidelity` end to end on a real tiny random-weight Llama (byte-level
 // tokenizer, CPU): each writes results, a report and valid plots, and prints its table.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModel } from '@lrqk/engine/testing';
+import { lrqk } from './model-fixture.ts';
 
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'lrqk-eval-cmds-'));
 let modelDir: string;
 beforeAll(async () => {
   modelDir = await writeTinyModel(join(work, 'tiny-llama'), { maxPositionEmbeddings: 4096 });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function lrqk(args: string[]) {
-  const r = spawnSync(process.execPath, ['--conditions=source', 'src/main.ts', ...args], {
-    cwd: pkgDir,
-    encoding: 'utf8',
-    env: { ...process.env, LRQK_DEBUG: undefined },
-    timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function report(dir: string): { kind: string; items: number; plots: string[]; perplexity?: { ppl: number }[]; perLayer?: unknown[] } {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as never;

