@@ -3,25 +3,10 @@
 // models and routes, 413 for huge bodies, 429 with Retry-After when the queue is full, 504 on the
 // per-request timeout — and after each, the server still answers and no KV cache is left alive.
 import OpenAI, { APIError } from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_TOKENS, MODEL, eventually, openFixture, post, start, type Fixture, type Running } from './helpers.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXT_TOKENS, MODEL, eventually, post, useFixtureServers, type Running } from './helpers.ts';
 
-let fx: Fixture;
-const servers: Running[] = [];
-
-beforeAll(async () => {
-  fx = await openFixture();
-});
-afterAll(async () => {
-  for (const s of servers) await s.server.close({ graceMs: 500 });
-  await fx?.dispose();
-});
-
-async function server(options: Parameters<typeof start>[1] = {}): Promise<Running> {
-  const s = await start(fx.engine, options);
-  servers.push(s);
-  return s;
-}
+const { fixture, server } = useFixtureServers();
 
 /** The server answers a real completion and holds no cache afterwards. */
 async function stillHealthy(s: Running): Promise<void> {
@@ -162,7 +147,7 @@ describe('bad requests', () => {
     const long = 'word '.repeat(CONTEXT_TOKENS + 10);
     await expectApiError(s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: long }] }), 400, 'context_length_exceeded', 'messages');
     // Exactly at the limit is accepted.
-    const ids = fx.engine.encodePrompt('hello');
+    const ids = fixture().engine.encodePrompt('hello');
     const ok = await s.client.completions.create({ model: MODEL, prompt: 'hello', max_tokens: CONTEXT_TOKENS - ids.length, temperature: 0, stop: ['\u0000never'] });
     expect(ok.usage!.total_tokens).toBeLessThanOrEqual(CONTEXT_TOKENS);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine, type Engine } from '@lrqk/engine';
 import OpenAI from 'openai';
+import { afterAll, beforeAll } from 'vitest';
 import { createServer, type LrqkServer, type ServerOptions } from '../src/index.ts';
 import { writeFixtureModel } from './fixture-model.ts';
 
@@ -75,4 +76,32 @@ export function metricValue(text: string, name: string, labels = ''): number {
 /** POST JSON with fetch (for raw status/header checks the OpenAI client hides). */
 export function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+/**
+ * For a test file: opens the fixture engine before its tests, and closes every server started with
+ * `server()` (grace 500 ms) and the engine after them. `fixture()` is valid inside tests.
+ */
+export function useFixtureServers(): { fixture: () => Fixture; server: (options?: ServerOptions) => Promise<Running> } {
+  let fx: Fixture | undefined;
+  const servers: Running[] = [];
+  beforeAll(async () => {
+    fx = await openFixture();
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.server.close({ graceMs: 500 });
+    await fx?.dispose();
+  });
+  const fixture = (): Fixture => {
+    if (fx === undefined) throw new Error('the fixture is opened in beforeAll; use it inside tests');
+    return fx;
+  };
+  return {
+    fixture,
+    server: async (options = {}) => {
+      const s = await start(fixture().engine, options);
+      servers.push(s);
+      return s;
+    },
+  };
 }

@@ -2,25 +2,10 @@
 // stops its generation and frees its cache; close({ graceMs }) lets in-flight requests finish
 // within the grace period and cancels them after it (error event / 503), then refuses connections.
 import OpenAI, { APIError } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_TOKENS, MODEL, eventually, metricValue, openFixture, post, start, type Fixture, type Running } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { CONTEXT_TOKENS, MODEL, eventually, metricValue, post, start, useFixtureServers, type Running } from './helpers.ts';
 
-let fx: Fixture;
-const servers: Running[] = [];
-
-beforeAll(async () => {
-  fx = await openFixture();
-});
-afterAll(async () => {
-  for (const s of servers) await s.server.close({ graceMs: 500 });
-  await fx?.dispose();
-});
-
-async function server(options: Parameters<typeof start>[1] = {}): Promise<Running> {
-  const s = await start(fx.engine, options);
-  servers.push(s);
-  return s;
-}
+const { fixture, server } = useFixtureServers();
 
 /** Long enough that it is still running when the test acts on it (a few hundred tokens). */
 const LONG = { model: MODEL, prompt: 'a long story', max_tokens: CONTEXT_TOKENS - 16, temperature: 0 };
@@ -109,7 +94,7 @@ describe('streaming while queued', () => {
 
 describe('graceful shutdown', () => {
   it('in-flight requests finish within the grace period; then connections are refused', async () => {
-    const s = await start(fx.engine);
+    const s = await start(fixture().engine);
     const inFlight = s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'finish me' }], max_tokens: 30, temperature: 0 });
     await eventually(() => s.server.queue.running === 1, 5_000, 'request running');
     const closed = s.server.close({ graceMs: 20_000 });
@@ -127,7 +112,7 @@ describe('graceful shutdown', () => {
   });
 
   it('after the grace period, streams get an error event, JSON requests a 503, and close() resolves', async () => {
-    const s = await start(fx.engine, { maxConcurrent: 2 });
+    const s = await start(fixture().engine, { maxConcurrent: 2 });
     const stream = await s.client.completions.create({ ...LONG, stream: true });
     const json = post(s.url, '/v1/completions', LONG);
     const it = stream[Symbol.asyncIterator]();

@@ -80,10 +80,9 @@ export function tokensLabel(n: number): string {
   return n % 1024 === 0 ? `${n / 1024}K` : String(n);
 }
 
-/** A fixed-width text table of the rows. */
-export function renderTable(rows: RowWithFloor[]): string {
-  const head = ['context', 'method', 'prefill s', 'factor %', 'decode ms/tok', 'floor ms', '×floor', 'GPU GiB (peak)', 'backend GiB', 'hit rate', 'H→D MB/step', 'D→H MB/step'];
-  const body = rows.map((r) => [
+/** One row's cells, in the column order of both tables (text and Markdown). */
+function rowCells(r: RowWithFloor): string[] {
+  return [
     tokensLabel(r.context),
     r.method,
     fmt(r.prefillMs / 1e3),
@@ -96,7 +95,13 @@ export function renderTable(rows: RowWithFloor[]): string {
     r.hitRate === null ? '' : fmt(r.hitRate, 3),
     fmt(r.bytesHostToDevicePerStep / MB),
     fmt(r.bytesDeviceToHostPerStep / MB, 3),
-  ]);
+  ];
+}
+
+/** A fixed-width text table of the rows. */
+export function renderTable(rows: RowWithFloor[]): string {
+  const head = ['context', 'method', 'prefill s', 'factor %', 'decode ms/tok', 'floor ms', '×floor', 'GPU GiB (peak)', 'backend GiB', 'hit rate', 'H→D MB/step', 'D→H MB/step'];
+  const body = rows.map(rowCells);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -163,20 +168,7 @@ export function renderMarkdown(o: {
   errors: { context: number; method: string; error: string }[];
 }): string {
   const head = ['context', 'method', 'prefill (s)', 'factorization (% of prefill)', 'decode (ms/token)', 'floor (ms)', '× floor', 'GPU peak (GiB)', 'backend on GPU (GiB)', 'hit rate', 'H→D (MB/step)', 'D→H (MB/step)'];
-  const rows = o.rows.map((r) => [
-    tokensLabel(r.context),
-    r.method,
-    fmt(r.prefillMs / 1e3),
-    r.method.startsWith('lrqk') ? fmt((100 * r.factorizationMs) / r.prefillMs, 1) : '',
-    fmt(r.decodeMsPerToken),
-    fmt(r.floorMs),
-    fmt(r.ratioToFloor),
-    fmt(r.peakDeviceBytes / GiB),
-    fmt(r.backendDeviceBytes / GiB, 3),
-    r.hitRate === null ? '' : fmt(r.hitRate, 3),
-    fmt(r.bytesHostToDevicePerStep / MB),
-    fmt(r.bytesDeviceToHostPerStep / MB, 3),
-  ]);
+  const rows = o.rows.map(rowCells);
   const table = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const goals = o.goals.map((g) => `- ${g.met === null ? 'n/a' : g.met ? 'met' : '**missed**'}: ${g.goal} — ${g.detail}`).join('\n');
   const errors = o.errors.length ? `\n\nFailed setups:\n\n${o.errors.map((e) => `- ${tokensLabel(e.context)} ${e.method}: ${e.error.split('\n')[0]}`).join('\n')}` : '';
