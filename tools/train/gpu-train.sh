@@ -8,6 +8,6 @@ cd "$(dirname "$0")"
 : "${OUT:?set OUT to the output directory}"
 python3 -c "import tokenizers, torch; print('tokenizers', tokenizers.__version__, 'torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 xz -dc ../../.train/heldout.jsonl.xz > /tmp/heldout.jsonl
-PYTHONUNBUFFERED=1 timeout 570 python3 train.py --out "$OUT" --budget-s 390 --eval /tmp/heldout.jsonl "$@" 2>&1 \
+PYTHONUNBUFFERED=1 timeout 570 python3 train.py --out "$OUT" --budget-s 420 --eval /tmp/heldout.jsonl "$@" 2>&1 \
   | grep -v -E '^\[[0-9:]+\] step [0-9]*[1-9][05]0/'   # the full log is $OUT/train.log
 ls -la "$OUT"

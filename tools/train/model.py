@@ -24,7 +24,7 @@ class Config:
     intermediate_size: int = 768
     num_hidden_layers: int = 4
     num_attention_heads: int = 4
-    num_key_value_heads: int = 2
+    num_key_value_heads: int = 1
     head_dim: int = 128
     rope_theta: float = 500000.0
     rms_norm_eps: float = 1e-5

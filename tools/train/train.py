@@ -35,12 +35,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Task mixes of the training instances, by name (a stage names its mix). "text" is plain WikiText
 # for language-model loss; "passage" is the copying drill of tasks.passage_task.
 MIXES = {
-    # First stage: short prompts, mostly the simplest retrieval (one number in repeated noise, as
-    # in the GUIDE's passkey runs) and copying, so that the copy circuit forms while the needle is
-    # never far away. Run 1 started at 256-1024 tokens with all tasks and learned no retrieval.
+    # The recipe that worked (run 3 sweep, tools/train/sweeps/run3.txt): single-needle retrieval in
+    # repeated noise only, with the repeat drill (pure induction) beside it while prompts are short;
+    # retrieval emerged within ~1000 steps from 128-token prompts, where runs 1-2 (starting at
+    # 256-512 tokens, richer mixes) took 5000+ steps or never got there.
+    "needle_warmup": {"niah_single_1": 0.8, "repeat": 0.2},
+    "needle": {"niah_single_1": 1.0},
+    # Runs 1-2's mixes, kept for comparison: the harder NIAH variants and the copying drill.
     "warmup": {"repeat": 0.25, "niah_single_1": 0.3, "passage": 0.2, "niah_single_2": 0.2, "text": 0.05},
-    # Later stages: the single-needle tasks the demo and the quality bar need, multikey_1 (the
-    # demo's document), a little of the harder NIAH variants, copying and plain text.
     "main": {
         "passage": 0.1,
         "niah_single_1": 0.15,
@@ -58,8 +60,8 @@ TEXT_WEIGHT = 0.05  # loss weight of plain-text tokens
 # lo:hi:share:tokens:mix — prompt lengths drawn uniformly in [lo, hi] per batch, share of the time
 # budget, tokens per batch, task mix.
 DEFAULT_STAGES = (
-    "128:512:0.2:16384:warmup,256:1024:0.15:32768:main,512:2048:0.15:65536:main,"
-    "1024:4096:0.2:98304:main,2048:8448:0.3:131072:main"
+    "128:384:0.2:32768:needle_warmup,384:1024:0.2:65536:needle,512:2048:0.2:65536:needle,"
+    "1024:4096:0.2:98304:needle,2048:8448:0.2:131072:needle"
 )
 
 
@@ -156,14 +158,14 @@ def weighted_loss(model, ids, weights):
     return loss, ans_loss, ans_acc
 
 
-def probe_set(corpus, tpp, tok, bos, eos, n=48, length=768):
+def probe_set(corpus, tpp, tok, bos, eos, tasks, n=48, length=768):
     """Fixed NIAH instances (Python generator, its own seed) scored during training: when retrieval
     emerges shows in the log. Returns (ids (n, T) padded, completion start, completion length)."""
     gen = NiahGenerator(corpus, tpp)
     rng = random.Random(424242)
     rows = []
     for i in range(n):
-        p, c, _ = gen.make(["niah_single_1", "niah_single_2", "niah_single_3"][i % 3], length, rng)
+        p, c, _ = gen.make(tasks[i % len(tasks)], length, rng)
         rows.append((tok.encode(p, add_special_tokens=True).ids, tok.encode(c, add_special_tokens=False).ids + [eos]))
     return rows
 
@@ -256,7 +258,7 @@ def main():
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "assets/lrqk-demo-model"))
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--budget-s", type=float, default=390.0, help="training time budget (probe and eval excluded)")
+    ap.add_argument("--budget-s", type=float, default=420.0, help="training time budget (probe and eval excluded)")
     ap.add_argument("--stages", default=DEFAULT_STAGES)
     ap.add_argument("--steps", default=None, help="steps per stage, comma-separated (skips the timing probe)")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -266,6 +268,9 @@ def main():
     ap.add_argument("--parts", type=int, default=2, help="split model.safetensors into this many files")
     ap.add_argument("--mix", default=None, help="replaces every stage's mix, e.g. niah_single_1=1,passage=1")
     ap.add_argument("--tiny", action="store_true", help="a 2-layer, 256-wide model (recipe experiments on the CPU)")
+    ap.add_argument("--shape", default=None, help="model shape overrides, e.g. hidden_size=384,num_key_value_heads=1")
+    ap.add_argument("--probe-tasks", default="niah_single_1", help="NIAH tasks of the in-training probe")
+    ap.add_argument("--no-save", action="store_true", help="keep no weights (recipe sweeps)")
     ap.add_argument("--dry-run", action="store_true", help="CPU smoke test: short stages, a few steps")
     a = ap.parse_args()
 
@@ -292,6 +297,11 @@ def main():
     cfg = Config(vocab_size=tok.get_vocab_size())
     if a.tiny:
         cfg = Config(vocab_size=tok.get_vocab_size(), hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1)
+    if a.shape:
+        for kv in a.shape.split(","):
+            k, v = kv.split("=")
+            assert k in Config.__dataclass_fields__, f"--shape: unknown field {k}"
+            setattr(cfg, k, type(getattr(cfg, k))(v))
     assert tok.token_to_id("<s>") == cfg.bos_token_id and tok.token_to_id("</s>") == cfg.eos_token_id
     assert tok.token_to_id("<pad>") == cfg.pad_token_id
     corpus = Corpus(a.wikitext)
@@ -304,7 +314,7 @@ def main():
         for st in stages:
             st["mix"] = "custom"
     if a.dry_run and a.stages == DEFAULT_STAGES:
-        stages = [{"lo": 96, "hi": 256, "share": 0.5, "tokens": 1024, "mix": "warmup"}, {"lo": 256, "hi": 600, "share": 0.5, "tokens": 1536, "mix": "main"}]
+        stages = [{"lo": 96, "hi": 256, "share": 0.5, "tokens": 1024, "mix": "needle_warmup"}, {"lo": 256, "hi": 600, "share": 0.5, "tokens": 1536, "mix": "needle"}]
         a.workers = min(a.workers, 2)
     model = Llama(cfg).to(device)
     n_params = sum(p.numel() for p in model.parameters())
@@ -325,7 +335,9 @@ def main():
     loader = torch.utils.data.DataLoader(
         data, batch_size=None, num_workers=a.workers, prefetch_factor=4 if a.workers > 0 else None, pin_memory=device.type == "cuda"
     )
-    probes = probe_set(corpus, tpp, tok, cfg.bos_token_id, cfg.eos_token_id, n=6 if a.dry_run else 48)
+    probe_tasks = a.probe_tasks.split(",")
+    assert all(t in NIAH for t in probe_tasks), f"--probe-tasks: NIAH tasks are {list(NIAH)}"
+    probes = probe_set(corpus, tpp, tok, cfg.bos_token_id, cfg.eos_token_id, probe_tasks, n=6 if a.dry_run else 48)
     t_train = time.time()
     hard_stop = a.budget_s * 1.1 + 10
     tokens_seen = 0
@@ -354,7 +366,7 @@ def main():
                 f"{tokens_seen / (time.time() - t_train) / 1e3:.0f}K tok/s"
             )
         if (step % 250 == 0 and step > 0) or step == total - 1:
-            log(f"probe at step {step}: exact match {100 * probe_accuracy(model, probes, device):.1f}% on {len(probes)} NIAH single-needle instances of ~768 tokens")
+            log(f"probe at step {step}: exact match {100 * probe_accuracy(model, probes, device):.1f}% on {len(probes)} instances of {'/'.join(probe_tasks)} of ~768 tokens")
         if time.time() - t_train > hard_stop:
             log(f"time limit: stopping at step {step} of {total}")
             break
@@ -362,10 +374,11 @@ def main():
     log(f"trained {step + 1} steps in {train_s:.1f} s")
 
     state = model.hf_state_dict(torch.bfloat16)
-    files = save_hf_dir(state, cfg.hf_config(), a.tokenizer, a.out, parts=a.parts)
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        os.remove(os.path.join(a.out, name))  # already in the repository; keeps $OUT within 8 files
-    log(f"saved {files} to {a.out}")
+    if not a.no_save:
+        files = save_hf_dir(state, cfg.hf_config(), a.tokenizer, a.out, parts=a.parts)
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            os.remove(os.path.join(a.out, name))  # already in the repository; keeps $OUT within 8 files
+        log(f"saved {files} to {a.out}")
 
     used = sorted({st["mix"] for st in stages})
     metrics = {
