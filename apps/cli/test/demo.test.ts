@@ -23,7 +23,8 @@ function lrqk(args: string[]) {
 function checkReport(report: DemoReport, length: number, lrqk: DemoReport['lrqk']): void {
   expect(report.device).toBe('cpu');
   expect(Math.abs(report.lengthTokens - length)).toBeLessThanOrEqual(length * 0.01 + 1);
-  expect(report.facts).toHaveLength(4);
+  // One document, so one hidden fact, per question.
+  expect(report.facts).toHaveLength(report.answers.length / 2);
   expect(report.lrqk).toEqual(lrqk);
   expect(report.answers.map((a) => a.method)).toEqual(['full', 'lrqk']);
   for (const a of report.answers) {
@@ -66,8 +67,8 @@ describe('lrqk demo on a tiny random-weight model', () => {
     const r = lrqk(['demo', '--model', dir, '--device', 'cpu', '--length', '1024', '--questions', '2', '--top-k', '64', '--lite', '16']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^device {2}cpu/m);
-    expect(r.stdout).toMatch(/^document 1,0\d\d tokens of WikiText-2 prose with 4 facts hidden in it:/m);
-    expect(r.stdout.match(/^ {2}at +\d+%: "One of the special magic numbers for \S+ is: \d{7}\."$/gm)).toHaveLength(4);
+    expect(r.stdout).toMatch(/^documents 2 of 1,0\d\d tokens, filler text \("The grass is green\. .*\) with one fact hidden in each$/m);
+    expect(r.stdout.match(/^document [12]\/2 hides at \d+%: "One of the special magic numbers for \S+ is: \d{7}\."$/gm)).toHaveLength(2);
     expect(r.stdout.match(/^question [12]\/2: What is the special magic number for \S+\?$/gm)).toHaveLength(2);
     expect(r.stdout.match(/^ {2}full {2}".*" +(right|WRONG \(expected \d{7}\)) {3}prefill \d+\.\d\d s/gm)).toHaveLength(2);
     expect(r.stdout.match(/^ {2}LRQK {2}".*" +(right|WRONG \(expected \d{7}\)) {3}prefill .*hit rate \d+\.\d%$/gm)).toHaveLength(2);
@@ -90,7 +91,7 @@ describe('lrqk demo on the embedded model', () => {
     expect(r.stdout).toMatch(/^NOTE {4}the embedded model has no trained weights in this checkout yet/m);
     expect(r.stdout).toContain('tools/train/README.md');
     expect(r.stdout).toMatch(/UNTRAINED random-weight model of\n {8}the same shape and tokenizer/);
-    expect(r.stdout).toMatch(/^model {3}lrqk-demo-model-untrained: 4 layers, 4 query \/ 2 KV heads of dim 128/m);
+    expect(r.stdout).toMatch(/^model {3}lrqk-demo-model-untrained: 4 layers, 4 query \/ 1 KV head of dim 128/m);
     const json = lrqk(['demo', '--device', 'cpu', '--length', '1024', '--questions', '1', '--top-k', '128', '--lite', '32', '--json']);
     expect(json.code, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout) as DemoReport;
@@ -101,7 +102,7 @@ describe('lrqk demo on the embedded model', () => {
 
 describe('lrqk demo input errors', () => {
   it('rejects bad input with one line and exit code 1', () => {
-    const many = lrqk(['demo', '--questions', '5']);
+    const many = lrqk(['demo', '--questions', '11']);
     expect(many.code).toBe(1);
     expect(many.stderr).toContain('--questions');
     const missing = lrqk(['demo', '--model', join(pkgDir, 'no-such-model')]);

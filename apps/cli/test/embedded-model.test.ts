@@ -3,7 +3,7 @@
 // the CPU, shaped like the models LRQK targets, that retrieves a fact hidden in a short document —
 // checked with held-out instances of @lrqk/eval's generators (seeds the trainer never used), full
 // attention and LRQK, greedy decoding.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEngine, type Engine } from '@lrqk/engine';
 import { generateInstance, scoreRuler } from '@lrqk/eval';
@@ -14,20 +14,6 @@ import { findDemoModel, hasWeights } from '../src/commands/demo.ts';
 const dir = findDemoModel();
 const MB = 1e6;
 const trained = hasWeights(dir);
-
-/**
- * Whether the shipped weights learned retrieval, by the held-out evaluation their training run
- * recorded on the GPU (training/metrics.json, written by tools/train/train.py).
- */
-function retrievalMeasured(): { ok: boolean; why: string } {
-  const file = join(dir, 'training', 'metrics.json');
-  if (!existsSync(file)) return { ok: false, why: 'no training/metrics.json' };
-  const metrics = JSON.parse(readFileSync(file, 'utf8')) as { eval?: Record<string, { accuracy: number }> };
-  const cells = Object.entries(metrics.eval ?? {}).filter(([k]) => k.startsWith('niah_single_') && k.endsWith('/4096'));
-  if (cells.length === 0) return { ok: false, why: 'training/metrics.json has no niah_single_*/4096 evaluation' };
-  const mean = cells.reduce((s, [, v]) => s + v.accuracy, 0) / cells.length;
-  return { ok: mean >= 0.5, why: `its training run measured ${(100 * mean).toFixed(0)}% on niah_single_*/4096` };
-}
 
 describe('embedded demo model tokenizer', () => {
   it('is a 4096-token byte-level BPE with <s>/</s>, BOS prepended, digits one per token, lossless', async () => {
@@ -70,16 +56,15 @@ describe.runIf(trained)('embedded demo model weights', () => {
       expect(engine.tokenizer.eosTokenIds).toContain(1);
     });
 
-    const retrieval = retrievalMeasured();
-    // Held-out seeds: tools/train draws its instances from Python's RNG, never these.
+    // Held-out seeds: tools/train draws its instances from Python's RNG, never these. The task is
+    // the one the model is trained for (MODEL_CARD): one number hidden in repeated filler text.
     const cases = [
       { task: 'niah_single_1', seed: 7001, method: 'full' as const },
-      { task: 'niah_single_2', seed: 7002, method: 'full' as const },
-      { task: 'niah_single_2', seed: 7003, method: 'lrqk' as const },
+      { task: 'niah_single_1', seed: 7002, method: 'full' as const },
+      { task: 'niah_single_1', seed: 7003, method: 'lrqk' as const },
     ];
     for (const c of cases) {
-      const name = `retrieve the hidden number (${c.task}, 1K tokens, ${c.method} attention)`;
-      it.skipIf(!retrieval.ok)(retrieval.ok ? name : `${name} [skipped: ${retrieval.why}]`, async () => {
+      it(`retrieves the hidden number (${c.task} seed ${c.seed}, 1K tokens, ${c.method} attention)`, async () => {
         const inst = generateInstance(engine.tokenizer, c.task, 1024, 0, c.seed);
         const ids = engine.encodePrompt(inst.prompt);
         const backend = await engine.createBackend({

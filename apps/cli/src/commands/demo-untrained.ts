@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The shape tools/train/model.py trains (Config): 4 layers × 384, 4 query / 2 KV heads of dim 128. */
-const EMBEDDED_SHAPE = { layers: 4, hiddenSize: 384, intermediateSize: 768, heads: 4, kvHeads: 2, headDim: 128, ropeTheta: 500_000, maxPositionEmbeddings: 32_768 };
+/** The shape tools/train/model.py trains (Config): 4 layers × 384, 4 query / 1 KV head of dim 128. */
+const EMBEDDED_SHAPE = { layers: 4, hiddenSize: 384, intermediateSize: 768, heads: 4, kvHeads: 1, headDim: 128, ropeTheta: 500_000, maxPositionEmbeddings: 32_768 };
 
 /** Writes the stand-in model; the returned dispose removes it. */
 export async function writeUntrainedStandIn(embeddedDir: string): Promise<{ dir: string; dispose(): Promise<void> }> {

@@ -1,8 +1,8 @@
 // `lrqk demo`: the long-context demo on the embedded model (assets/lrqk-demo-model, trained by
-// tools/train). Builds a document of WikiText prose with facts hidden in it (@lrqk/eval's
-// niah_multikey_1 generator: four "special magic number" sentences), asks for several of them with
-// full attention and with LRQK, and prints each answer, whether it is right, the time, the memory
-// the attention caches use and LRQK's hit rate. Runs on the CPU in about a minute; uses the GPU when
+// tools/train). Builds long documents of filler text, each with a fact hidden in it (@lrqk/eval's
+// niah_single_1 generator: one "special magic number" sentence), asks for each fact with full
+// attention and with LRQK, and prints each answer, whether it is right, the time, the memory the
+// attention caches use and LRQK's hit rate. Runs on the CPU in about a minute; uses the GPU when
 // there is one (device auto).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,10 +12,12 @@ import type { Engine, EngineResult } from '@lrqk/engine';
 import { CliError } from '../errors.ts';
 import { formatBytes } from '../format.ts';
 import { parseTokens, type DeviceFlag } from '../model-options.ts';
-import { buildDemoDocument, type DemoDocument } from './demo-document.ts';
+import { buildDemoQuestions, FILLER_SAMPLE, type DemoQuestion } from './demo-document.ts';
 import { writeUntrainedStandIn } from './demo-untrained.ts';
 
 const DEMO_MODEL = join('assets', 'lrqk-demo-model');
+/** Documents (one question each) a run may ask about. */
+const MAX_QUESTIONS = 10;
 /** Tokens generated per answer: a 7-digit number is 9 tokens and EOS with this tokenizer. */
 const ANSWER_TOKENS = 16;
 
@@ -63,6 +65,7 @@ export interface DemoReport {
   model: string;
   lengthTokens: number;
   lrqk: { rank: number; topK: number; lite: number };
+  /** One fact per question, each hidden in its own document. */
   facts: { key: string; value: string; depth: number }[];
   answers: DemoAnswer[];
   summary: Record<'full' | 'lrqk', { right: number; asked: number; totalMs: number; hitRate: number | null }>;
@@ -88,8 +91,7 @@ function hitRateOf(a: EngineResult['attention']): number | null {
   return a.hits === undefined || moved === 0 ? null : a.hits / moved;
 }
 
-async function ask(engine: Engine, doc: DemoDocument, q: number, method: 'full' | 'lrqk', o: DemoOptions): Promise<DemoAnswer> {
-  const question = doc.questions[q]!;
+async function ask(engine: Engine, question: DemoQuestion, q: number, method: 'full' | 'lrqk', o: DemoOptions): Promise<DemoAnswer> {
   const ids = engine.encodePrompt(question.prompt);
   const backend = await engine.createBackend({
     method,
@@ -186,19 +188,24 @@ async function runDemoOn(dir: string, o: DemoOptions, write: (s: string) => void
     write(`lrqk demo: long-context retrieval with full attention and with LRQK\n`);
     write(`device  ${device}${engine.device === 'cpu' ? ' (run `lrqk inspect gpu` to see why no GPU is used)' : ''}\n`);
     write(
-      `model   ${engine.modelId}: ${c.numHiddenLayers} layers, ${c.numAttentionHeads} query / ${c.numKeyValueHeads} KV heads of dim ${c.headDim}, ` +
+      `model   ${engine.modelId}: ${c.numHiddenLayers} layers, ${c.numAttentionHeads} query / ${c.numKeyValueHeads} KV head${c.numKeyValueHeads === 1 ? '' : 's'} of dim ${c.headDim}, ` +
         `loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );
-    const doc = buildDemoDocument(engine.tokenizer, length, o.questions, o.seed);
-    write(`document ${doc.tokens.toLocaleString('en-US')} tokens of WikiText-2 prose with ${doc.facts.length} facts hidden in it:\n`);
-    for (const f of doc.facts) write(`  at ${(100 * f.depth).toFixed(0).padStart(3)}%: "One of the special magic numbers for ${f.key} is: ${f.value}."\n`);
-    write(`LRQK    rank ${o.rank}, top-k ${o.topK} + ${o.lite} recent tokens attended exactly per decode step (of ${doc.tokens.toLocaleString('en-US')})\n\n`);
+    const questions = buildDemoQuestions(engine.tokenizer, length, o.questions, o.seed);
+    const tokens = questions[0]!.tokens;
+    write(
+      `documents ${questions.length} of ${tokens.toLocaleString('en-US')} tokens, filler text ("${FILLER_SAMPLE.slice(0, 36)} ...") ` +
+        `with one fact hidden in each\n`,
+    );
+    write(`LRQK    rank ${o.rank}, top-k ${o.topK} + ${o.lite} recent tokens attended exactly per decode step (of ${tokens.toLocaleString('en-US')})\n\n`);
 
     const answers: DemoAnswer[] = [];
-    for (let q = 0; q < doc.questions.length; q++) {
-      write(`question ${q + 1}/${doc.questions.length}: What is the special magic number for ${doc.questions[q]!.key}?\n`);
+    for (let q = 0; q < questions.length; q++) {
+      const question = questions[q]!;
+      write(`document ${q + 1}/${questions.length} hides at ${(100 * question.depth).toFixed(0)}%: "One of the special magic numbers for ${question.key} is: ${question.value}."\n`);
+      write(`question ${q + 1}/${questions.length}: What is the special magic number for ${question.key}?\n`);
       for (const method of ['full', 'lrqk'] as const) {
-        const a = await ask(engine, doc, q, method, o);
+        const a = await ask(engine, question, q, method, o);
         answers.push(a);
         write(formatAnswerLine(a));
       }
@@ -213,9 +220,9 @@ async function runDemoOn(dir: string, o: DemoOptions, write: (s: string) => void
     return {
       device: engine.device,
       model: dir,
-      lengthTokens: doc.tokens,
+      lengthTokens: tokens,
       lrqk: { rank: o.rank, topK: o.topK, lite: o.lite },
-      facts: doc.facts,
+      facts: questions.map(({ key, value, depth }) => ({ key, value, depth })),
       answers,
       summary,
       peakRssBytes,
@@ -235,18 +242,18 @@ function positiveInt(flag: string) {
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('long-context demo on the embedded model: hidden facts in a long document, answered with full attention and with LRQK')
+    .description('long-context demo on the embedded model: facts hidden in long documents, answered with full attention and with LRQK')
     .option('--model <dir>', 'model directory (default: the embedded assets/lrqk-demo-model)')
     .addOption(new Option('--device <device>', 'cpu, cuda or auto (GPU when usable)').choices(['auto', 'cpu', 'cuda'] as const).default('auto' as const))
     .option('--length <tokens>', 'document length in tokens, e.g. 4096 or 8k (default: 4096 on the CPU, 8192 on a GPU)', (v) => parseTokens(v, '--length'))
-    .option('--questions <n>', 'facts to ask about (1-4)', positiveInt('--questions'), 3)
+    .option('--questions <n>', `documents, each with one hidden fact to ask about (1-${MAX_QUESTIONS})`, positiveInt('--questions'), 3)
     .option('--seed <n>', 'seed of the document', (v) => Number.parseInt(v, 10), 1)
     .option('--rank <r>', 'LRQK rank', positiveInt('--rank'), 16)
     .option('--top-k <k>', 'LRQK top-k tokens per step', positiveInt('--top-k'), 256)
     .option('--lite <n>', 'LRQK recent tokens always attended', positiveInt('--lite'), 64)
     .option('--json', 'print the report as JSON (nothing else on stdout)', false)
     .action(async (opts) => {
-      if (opts.questions > 4) throw new CliError('--questions: the document hides 4 facts; ask about 1 to 4');
+      if (opts.questions > MAX_QUESTIONS) throw new CliError(`--questions: ask about 1 to ${MAX_QUESTIONS} documents, got ${opts.questions}`);
       if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new CliError('--seed must be a non-negative integer');
       const o: DemoOptions = { ...opts, device: opts.device };
       const report = await runDemo(o, opts.json ? () => {} : (s) => process.stdout.write(s));
