@@ -261,6 +261,7 @@ def main():
     ap.add_argument("--budget-s", type=float, default=420.0, help="training time budget (probe and eval excluded)")
     ap.add_argument("--stages", default=DEFAULT_STAGES)
     ap.add_argument("--steps", default=None, help="steps per stage, comma-separated (skips the timing probe)")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (with --steps: replays a run the time limit stopped)")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--workers", type=int, default=12)
     ap.add_argument("--eval", default=None, help="held-out JSONL from `lrqk eval gen`")
@@ -367,6 +368,9 @@ def main():
             )
         if (step % 250 == 0 and step > 0) or step == total - 1:
             log(f"probe at step {step}: exact match {100 * probe_accuracy(model, probes, device):.1f}% on {len(probes)} instances of {'/'.join(probe_tasks)} of ~768 tokens")
+        if a.max_steps and step + 1 >= a.max_steps:
+            log(f"--max-steps: stopping at step {step} of {total}")
+            break
         if time.time() - t_train > hard_stop:
             log(f"time limit: stopping at step {step} of {total}")
             break

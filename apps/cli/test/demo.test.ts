@@ -79,10 +79,13 @@ describe('lrqk demo on a tiny random-weight model', () => {
 });
 
 describe('lrqk demo on the embedded model', () => {
-  it.runIf(embeddedTrained)('answers a question about a 1K-token document', () => {
+  it.runIf(embeddedTrained)('answers a question about a 1K-token document rightly, with full attention and with LRQK', () => {
     const r = lrqk(['demo', '--device', 'cpu', '--length', '1024', '--questions', '1', '--top-k', '128', '--lite', '32', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    checkReport(JSON.parse(r.stdout) as DemoReport, 1024, { rank: 16, topK: 128, lite: 32 });
+    const report = JSON.parse(r.stdout) as DemoReport;
+    checkReport(report, 1024, { rank: 16, topK: 128, lite: 32 });
+    expect(report.untrained).toBe(false);
+    for (const a of report.answers) expect(a.right, `${a.method} answered ${JSON.stringify(a.answer)}, expected ${a.expected}`).toBe(true);
   });
 
   it.runIf(!embeddedTrained)('without trained weights, runs on an untrained stand-in of its shape and says so', () => {

@@ -15,6 +15,8 @@ export interface DecodeCase {
   floorRatio: number;
   peakAllocatedBytes: number;
   peakReservedBytes: number;
+  /** Whether the timed decode steps replayed a captured CUDA graph (LlamaDecodeGraph). */
+  cudaGraph?: boolean;
   /** Set when the case could not run (e.g. out of memory); the numbers are then NaN. */
   error?: string;
 }

@@ -95,6 +95,8 @@ export async function runDecodeBench(
         ...(s.slidingWindow !== undefined ? { slidingWindow: s.slidingWindow } : {}),
       });
       const ids = randomIds(ctx, s.vocabSize, args.seed + ctx);
+      let decodeMsPerToken = NaN;
+      let graph = false;
       synchronize();
       const p0 = performance.now();
       let logits = await prefill(model, backend, ids, { chunkTokens: args.prefillChunk });
@@ -109,18 +111,28 @@ export async function runDecodeBench(
       };
       let id = next();
       let pos = ctx;
-      for (let i = 0; i < args.warmupSteps; i++) {
-        logits = model.forward([id], backend, { start: pos++ });
+      // As generate(): the first decode step runs eagerly, then the model's captured CUDA graph
+      // (LlamaDecodeGraph; none on the CPU or with LRQK_CUDA_GRAPHS=0) decodes the rest.
+      let stepper: ReturnType<typeof model.decodeStepper>;
+      const decodeOne = (): void => {
+        logits = stepper !== undefined ? stepper.step(id, pos) : model.forward([id], backend!, { start: pos });
+        pos++;
         id = next();
+      };
+      try {
+        for (let i = 0; i < args.warmupSteps; i++) {
+          decodeOne();
+          if (i === 0) stepper = model.decodeStepper(backend);
+        }
+        synchronize();
+        const d0 = performance.now();
+        for (let i = 0; i < args.decodeSteps; i++) decodeOne();
+        synchronize();
+        decodeMsPerToken = (performance.now() - d0) / args.decodeSteps;
+        graph = stepper !== undefined;
+      } finally {
+        stepper?.dispose();
       }
-      synchronize();
-      const d0 = performance.now();
-      for (let i = 0; i < args.decodeSteps; i++) {
-        logits = model.forward([id], backend, { start: pos++ });
-        id = next();
-      }
-      synchronize();
-      const decodeMsPerToken = (performance.now() - d0) / args.decodeSteps;
       const mem = memoryStats();
       const c = decodeCase(
         { contextTokens: ctx, prefillMs, decodeMsPerToken, decodeSteps: args.decodeSteps, warmupSteps: args.warmupSteps, peakAllocatedBytes: mem.peakAllocatedBytes, peakReservedBytes: mem.peakReservedBytes },
@@ -128,8 +140,9 @@ export async function runDecodeBench(
         kvBytesPerToken,
         args.bandwidth,
       );
+      c.cudaGraph = graph;
       cases.push(c);
-      log(`context ${ctx}: prefill ${(prefillMs / 1e3).toFixed(2)} s (${c.prefillTokensPerS.toFixed(0)} tokens/s), decode ${decodeMsPerToken.toFixed(2)} ms/token (floor ${c.floorMsPerToken.toFixed(2)}, ratio ${c.floorRatio.toFixed(2)})`);
+      log(`context ${ctx}: prefill ${(prefillMs / 1e3).toFixed(2)} s (${c.prefillTokensPerS.toFixed(0)} tokens/s), decode ${decodeMsPerToken.toFixed(2)} ms/token${graph ? ' (CUDA graph)' : ' (eager)'} (floor ${c.floorMsPerToken.toFixed(2)}, ratio ${c.floorRatio.toFixed(2)})`);
     } catch (e) {
       const message = (e as Error).message.split('\n')[0]!;
       log(`context ${ctx}: FAILED: ${message}`);

@@ -7,11 +7,12 @@ export type { MemoryEstimate, MemoryEstimateOptions, ParameterCounts, StorageDty
 export { CheckpointError, ConfigError } from './errors.ts';
 export { LlamaModel, DEFAULT_MLP_CHUNK_TOKENS, type PrefillStep, type LlamaSpec, type LlamaWeights, type LlamaLayerWeights, type ForwardOptions } from './arch/llama.ts';
 export { loadModel, specFromConfig, planMemory, checkMemoryPlan, ModelLoadError, type LoadOptions, type LoadedModel, type ComputeDType, type MemoryPlan } from './load.ts';
-export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep, FidelityStats } from './attention/backend.ts';
+export type { AttentionBackend, AttentionBackendFactory, AttentionShape, AttentionStats, AttentionStep, DecodeStepTensors, FidelityStats } from './attention/backend.ts';
+export { LlamaDecodeGraph } from './arch/decode-graph.ts';
 export { FullAttention } from './attention/full.ts';
 export { OffloadAttention } from './attention/offload.ts';
 export { defaultLrqkOptions, resolveLrqkOptions, type LrqkOptions } from './attention/lrqk-options.ts';
-export { generate, prefill, acceptsChunkedPrefill, DEFAULT_PREFILL_CHUNK_TOKENS, type CausalLM, type TextDecoder, type GenerateOptions, type GeneratedToken, type GenerationResult, type FinishReason } from './generate/generate.ts';
+export { generate, prefill, acceptsChunkedPrefill, DEFAULT_PREFILL_CHUNK_TOKENS, type CausalLM, type DecodeStepper, type TextDecoder, type GenerateOptions, type GeneratedToken, type GenerationResult, type FinishReason } from './generate/generate.ts';
 export { chooseToken, SeededRandom, validateSampling, type SamplingParams } from './generate/sampling.ts';
 export { LrqkAttention } from './attention/lrqk.ts';
 export { createAttention, attentionMethods, type AttentionMethod } from './attention/factory.ts';

@@ -36,4 +36,5 @@ export {
   type Device,
 } from './runtime.ts';
 export type { MemoryStats } from './native.ts';
+export { CudaGraph, captureGraph, isCapturing } from './graph.ts';
 export * from './ops/index.ts';

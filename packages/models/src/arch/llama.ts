@@ -20,6 +20,7 @@ import {
 } from '@lrqk/tensor';
 import type { AttentionBackend, AttentionStep } from '../attention/backend.ts';
 import { Scope } from '../runtime/scope.ts';
+import { LlamaDecodeGraph } from './decode-graph.ts';
 
 /** The numbers the forward pass needs (derived from config.json by the loader). */
 export interface LlamaSpec {
@@ -142,7 +143,6 @@ export class LlamaModel {
     const step: PrefillStep = { start, tokens: T, decode: T === 1 && start > 0, last: opts.last ?? true };
     const mlpRows = opts.mlpChunkTokens ?? DEFAULT_MLP_CHUNK_TOKENS;
     if (!(Number.isInteger(mlpRows) && mlpRows >= 1)) throw new RangeError(`forward: mlpChunkTokens must be a positive integer, got ${mlpRows}`);
-    const w = this.weights;
     const dev = this.device;
     const scope = new Scope();
     try {
@@ -151,10 +151,81 @@ export class LlamaModel {
       const pos = scope.track(
         Tensor.from(Array.from({ length: T }, (_, i) => start + i), [T], { dtype: 'i32', device: dev }),
       );
-      const x = scope.track(embedding(w.embed, idsT));
-      const qDim = s.heads * s.headDim;
-      const kvDim = s.kvHeads * s.headDim;
-      const attnOut = scope.track(Tensor.empty([T, s.heads, s.headDim], { dtype: this.dtype, device: dev }));
+      const x = scope.track(embedding(this.weights.embed, idsT));
+      this.#layers(x, pos, table, mlpRows, (l, q, k, v, out) => backend.forward(l, q, k, v, out, step));
+      backend.endStep?.(step);
+      const rows = opts.allLogits ? T : 1;
+      const logits = Tensor.empty([rows, s.vocabSize], { dtype: 'f32', device: dev });
+      try {
+        this.#head(opts.allLogits ? x : x.slice(0, T - 1, T), logits);
+      } catch (e) {
+        logits.dispose();
+        throw e;
+      }
+      return logits;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /**
+   * A decode step that a CUDA graph can capture (see {@link LlamaDecodeGraph}): the token id, its
+   * position and the cache length after it are read from the device tensors `ids`, `pos`, `length`
+   * (one i32 each), the backend writes and attends through `forwardGraphDecode`, and the logits go
+   * into `logits` (1, V) f32. Every intermediate is freed before it returns. The rope table must
+   * already cover the positions (see {@link LlamaModel.prepareRope}).
+   */
+  decodeStepOnDevice(ids: Tensor, pos: Tensor, length: Tensor, backend: AttentionBackend, logits: Tensor): void {
+    const graphDecode = backend.forwardGraphDecode?.bind(backend);
+    if (graphDecode === undefined) throw new Error(`decodeStepOnDevice: the ${backend.name} backend has no forwardGraphDecode`);
+    const table = this.#rope;
+    if (table === undefined) throw new Error('decodeStepOnDevice: call prepareRope(maxTokens) first');
+    const scope = new Scope();
+    try {
+      const x = scope.track(embedding(this.weights.embed, ids, { checkBounds: false }));
+      this.#layers(x, pos, table, DEFAULT_MLP_CHUNK_TOKENS, (l, q, k, v, out) => graphDecode(l, q, k, v, out, { position: pos, length }));
+      this.#head(x, logits);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /**
+   * A faster decode path for `backend` when there is one: a captured CUDA graph of the decode step
+   * (see {@link LlamaDecodeGraph.create} for when there is none). generate() asks after the first
+   * eager decode step.
+   */
+  decodeStepper(backend: AttentionBackend): LlamaDecodeGraph | undefined {
+    return LlamaDecodeGraph.create(this, backend);
+  }
+
+  /**
+   * Builds the rope table for positions [0, maxTokens) now, so that no later step reallocates it
+   * (a captured graph keeps the table's address). False when the table depends on the sequence
+   * length (dynamic NTK scaling), which a fixed graph cannot follow.
+   */
+  prepareRope(maxTokens: number): boolean {
+    const type = this.spec.ropeScaling?.rope_type ?? this.spec.ropeScaling?.type;
+    if (type === 'dynamic') return false;
+    this.#ropeFor(maxTokens);
+    return true;
+  }
+
+  /** The decoder layers over the residual stream `x` (T, hidden), in place. */
+  #layers(
+    x: Tensor,
+    pos: Tensor,
+    table: { cos: Tensor; sin: Tensor },
+    mlpRows: number,
+    attend: (layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor) => void,
+  ): void {
+    const s = this.spec;
+    const w = this.weights;
+    const T = x.size(0);
+    const qDim = s.heads * s.headDim;
+    const kvDim = s.kvHeads * s.headDim;
+    const attnOut = Tensor.empty([T, s.heads, s.headDim], { dtype: this.dtype, device: this.device });
+    try {
       for (let l = 0; l < s.layers; l++) {
         const lw = w.layers[l]!;
         const inner = new Scope();
@@ -164,9 +235,9 @@ export class LlamaModel {
           const q = headsView(qkv, 0, s.heads, s.headDim);
           const k = headsView(qkv, qDim, s.kvHeads, s.headDim);
           const v = headsView(qkv, qDim + kvDim, s.kvHeads, s.headDim);
-          rope(q, pos, table, { out: q });
-          rope(k, pos, table, { out: k });
-          backend.forward(l, q, k, v, attnOut, step);
+          rope(q, pos, table, { out: q, checkBounds: false });
+          rope(k, pos, table, { out: k, checkBounds: false });
+          attend(l, q, k, v, attnOut);
           const o = inner.track(linear(attnOut.view([T, qDim]), lw.o, lw.oBias));
           add(x, o, { out: x });
           // Free the attention half's buffers before the MLP's (idempotent; the scope disposes again).
@@ -189,19 +260,19 @@ export class LlamaModel {
           inner.dispose();
         }
       }
-      backend.endStep?.(step);
-      const last = opts.allLogits ? x : x.slice(0, T - 1, T);
-      const xn = scope.track(rmsnorm(last, w.norm, { eps: s.rmsNormEps }));
-      const logits = Tensor.empty([last.size(0), s.vocabSize], { dtype: 'f32', device: dev });
-      try {
-        linear(xn, w.lmHead, undefined, { out: logits });
-      } catch (e) {
-        logits.dispose();
-        throw e;
-      }
-      return logits;
     } finally {
-      scope.dispose();
+      attnOut.dispose();
+    }
+  }
+
+  /** Final norm and LM head of the rows `x` into `logits` (rows, V) f32. */
+  #head(x: Tensor, logits: Tensor): void {
+    const w = this.weights;
+    const xn = rmsnorm(x, w.norm, { eps: this.spec.rmsNormEps });
+    try {
+      linear(xn, w.lmHead, undefined, { out: logits });
+    } finally {
+      xn.dispose();
     }
   }
 

@@ -24,6 +24,14 @@ export interface AttentionStep {
   decode: boolean;
 }
 
+/** Device-resident values of one decode step (one i32 each), read by the kernels when they run. */
+export interface DecodeStepTensors {
+  /** Position of the token being decoded (the cache length before the step). */
+  position: Tensor;
+  /** Cache length after the step (position + 1). */
+  length: Tensor;
+}
+
 /** Counters a backend reports (all optional; approximate backends fill hit/miss fields). */
 export interface AttentionStats {
   /** Device bytes held by the backend's caches. */
@@ -83,6 +91,17 @@ export interface AttentionBackend {
    * Writes the attention output into `out` (T, H, D).
    */
   forward(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, step: AttentionStep): void;
+  /**
+   * Optional: one decode token whose position and resulting cache length are read from device
+   * tensors when the work runs, not from a host-side step, so that a CUDA graph can capture the
+   * step once and replay it for every later token (see LlamaDecodeGraph). q: (1, H, D), k/v:
+   * (1, Hkv, D), out (1, H, D). The caller checks `position < maxTokens` on the host first and
+   * calls `endStep` after each replay. Backends whose decode depends on host-side decisions
+   * (LRQK's hit/miss bookkeeping, the offload baseline's copies) leave it out.
+   */
+  forwardGraphDecode?(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, t: DecodeStepTensors): void;
+  /** Capacity in tokens, for backends that implement forwardGraphDecode. */
+  readonly maxTokens?: number;
   /** Called once after every layer has seen a chunk (lets backends advance per-step state). */
   endStep?(step: AttentionStep): void;
   /** Number of tokens stored so far. */

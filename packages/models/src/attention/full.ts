@@ -1,5 +1,5 @@
-import { attentionDecode, attentionPrefill, copyStrided, Tensor } from '@lrqk/tensor';
-import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep } from './backend.ts';
+import { attentionDecode, attentionPrefill, copyStrided, indexCopy, Tensor } from '@lrqk/tensor';
+import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep, DecodeStepTensors } from './backend.ts';
 
 /**
  * Full attention with the whole KV cache on the compute device: per layer a token-major
@@ -14,6 +14,7 @@ export class FullAttention implements AttentionBackend {
 
   constructor(shape: AttentionShape) {
     this.#shape = shape;
+    if (shape.slidingWindow === undefined) this.forwardGraphDecode = (...a) => this.#graphDecode(...a);
     const dims = [shape.maxTokens, shape.kvHeads, shape.headDim];
     try {
       for (let l = 0; l < shape.layers; l++) {
@@ -28,6 +29,10 @@ export class FullAttention implements AttentionBackend {
 
   get length(): number {
     return this.#length;
+  }
+
+  get maxTokens(): number {
+    return this.#shape.maxTokens;
   }
 
   forward(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, step: AttentionStep): void {
@@ -48,6 +53,24 @@ export class FullAttention implements AttentionBackend {
         ...(window !== undefined ? { slidingWindow: window } : {}),
       });
     }
+  }
+
+  /**
+   * The decode step of {@link forward} with the position and length on the device: the new row is
+   * scattered to `position` (indexCopy) and attention reads `length` rows (attentionDecode's
+   * device-side length), so the same launches serve every step of a captured graph. Absent with a
+   * sliding window (its moving start is not expressible this way; such models decode eagerly).
+   */
+  readonly forwardGraphDecode?: (layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, t: DecodeStepTensors) => void;
+
+  #graphDecode(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, t: DecodeStepTensors): void {
+    const kc = this.#k[layer]!;
+    const vc = this.#v[layer]!;
+    const width = this.#shape.kvHeads * this.#shape.headDim;
+    const rows = [this.#shape.maxTokens, width];
+    indexCopy(kc.view(rows), t.position, k.view([1, width]), { checkBounds: false });
+    indexCopy(vc.view(rows), t.position, v.view([1, width]), { checkBounds: false });
+    attentionDecode(q.select(0, 0), kc.transpose(0, 1), vc.transpose(0, 1), { out: out.select(0, 0), length: t.length });
   }
 
   endStep(step: AttentionStep): void {

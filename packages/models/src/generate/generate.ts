@@ -4,9 +4,20 @@ import { synchronize, type Tensor } from '@lrqk/tensor';
 import type { AttentionBackend } from '../attention/backend.ts';
 import { chooseToken, SeededRandom, validateSampling, type SamplingParams } from './sampling.ts';
 
+/** A model's fast decode path (LlamaDecodeGraph): one token at the backend's length → (1, V) logits. */
+export interface DecodeStepper {
+  step(token: number, position: number): Tensor;
+  dispose(): void;
+}
+
 /** What the loop needs of a model: forward with a start position and the prompt's-last-chunk flag. */
 export interface CausalLM {
   forward(ids: ArrayLike<number>, backend: AttentionBackend, opts?: { start?: number; last?: boolean }): Tensor;
+  /**
+   * Optional faster decode for this backend (undefined when there is none); asked once, after the
+   * first eager decode step. Its steps must produce the logits forward() would.
+   */
+  decodeStepper?(backend: AttentionBackend): DecodeStepper | undefined;
 }
 
 /** What the loop needs of a tokenizer (for stop strings and streamed text). */
@@ -144,6 +155,8 @@ export async function* generate(
   // work into prefillMs instead of the first decode step.
   if (logits.device === 'cuda') synchronize();
   const t1 = performance.now();
+  let stepper: DecodeStepper | undefined;
+  let eagerSteps = 0;
   try {
     while (out.length < opts.maxTokens) {
       if (opts.signal?.aborted) {
@@ -180,10 +193,20 @@ export async function* generate(
       if (out.length >= opts.maxTokens) break;
       // Let cancellation and other work in the event loop through between tokens.
       await new Promise<void>((r) => setImmediate(r));
-      logits = model.forward([id], backend, { start: promptIds.length + out.length - 1 });
+      const position = promptIds.length + out.length - 1;
+      // The first decode step runs eagerly (creating lazy library state), then the model may offer
+      // a captured-graph path for the rest.
+      if (stepper === undefined && eagerSteps === 1 && model.decodeStepper !== undefined) stepper = model.decodeStepper(backend);
+      if (stepper !== undefined) {
+        logits = stepper.step(id, position);
+      } else {
+        logits = model.forward([id], backend, { start: position });
+        eagerSteps++;
+      }
     }
   } finally {
     if (!logits.disposed) logits.dispose();
+    stepper?.dispose();
   }
   const t2 = performance.now();
   return {

@@ -1,4 +1,5 @@
 #include <cmath>
+#include "../core/cuda_runtime.h"
 #include "../ops/attention_decode.h"
 #include "args.h"
 #include "attention_checks.h"
@@ -12,7 +13,9 @@ static int64_t head_rows(const TensorArg& t, const char* op, const char* name) {
   fail(ErrorKind::Shape, op, std::string(op) + ": " + name + " must be (H, D) or (H, 1, D), got " + t.shape_str());
 }
 
-// attentionDecode(q, k, v, out, scale, length)
+// attentionDecode(q, k, v, out, scale, length, lengthTensor?) — lengthTensor: one i32 holding the
+// row count, read when the op runs (on the device: by the kernel, so a captured graph replays it
+// with whatever the tensor then holds); `length` is ignored then and the capacity S sizes the launch.
 static Napi::Value attention_decode(const Napi::CallbackInfo& info) {
   const char* op = "attentionDecode";
   AttentionDecodeArgs a;
@@ -44,6 +47,22 @@ static Napi::Value attention_decode(const Napi::CallbackInfo& info) {
     fail(ErrorKind::Shape, op, std::string(op) + ": out " + a.out.shape_str() + " must hold (H, D) = (" + std::to_string(a.heads) + ", " + std::to_string(a.dim) + ")");
   if (a.kv_heads < 1 || a.heads % a.kv_heads != 0)
     fail(ErrorKind::Shape, op, std::string(op) + ": query heads " + std::to_string(a.heads) + " must be a multiple of KV heads " + std::to_string(a.kv_heads));
+  const bool device_length = info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull();
+  TensorArg len_t;
+  if (device_length) {
+    len_t = tensor_arg(info[6], op, "lengthTensor");
+    expect_dtype(len_t, DType::I32, op, "lengthTensor");
+    if (len_t.numel() != 1) fail(ErrorKind::Shape, op, std::string(op) + ": lengthTensor must hold one element, got " + len_t.shape_str());
+    if ((len_t.mem == MemKind::Cuda) != (a.q.mem == MemKind::Cuda))
+      fail(ErrorKind::Device, op, std::string(op) + ": lengthTensor must be on the same device as q");
+    if (len_t.mem == MemKind::Cuda) {
+      a.length_dev = static_cast<const int32_t*>(len_t.data);
+      a.length = s;
+    } else {
+      if (len_t.mem == MemKind::Pinned) cuda::synchronize_stream(nullptr);  // async copies may target it
+      a.length = *static_cast<const int32_t*>(len_t.data);
+    }
+  }
   if (a.length < 1 || a.length > s)
     fail(ErrorKind::Shape, op, std::string(op) + ": length " + std::to_string(a.length) + " must be in [1, " + std::to_string(s) + "] (rows of k/v)");
   for (auto [t, n] : {std::pair{&a.q, "q"}, {&a.k, "k"}, {&a.v, "v"}, {&a.out, "out"}}) expect_rows_unit_stride(*t, op, n);

@@ -5,6 +5,13 @@
 #include "../core/cuda_runtime.h"
 
 namespace lrqk::binding {
+/**
+ * Whether an op should validate device-read indices with a DeviceFlag: asked for, on CUDA, and not
+ * while a graph is being captured (reading the flag back synchronizes, which capture forbids; code
+ * that captures validates its indices on the host before writing them).
+ */
+inline bool device_check_wanted(bool cuda_backend, bool asked) { return cuda_backend && asked && !cuda::capturing(); }
+
 class DeviceFlag {
  public:
   DeviceFlag() {

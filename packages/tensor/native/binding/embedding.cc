@@ -29,7 +29,7 @@ static Napi::Value embedding(const Napi::CallbackInfo& info) {
   if (a.tokens == 0) return info.Env().Undefined();
   Backend b = backend_for(op, {&a.weight, &a.ids, &a.out});
   std::unique_ptr<DeviceFlag> flag;
-  if (b == Backend::Cuda && check) {
+  if (device_check_wanted(b == Backend::Cuda, check)) {
     flag = std::make_unique<DeviceFlag>();
     a.error_flag = flag->get();
   }

@@ -64,7 +64,7 @@ static Napi::Value index_rows(const Napi::CallbackInfo& info) {
     b = Backend::Cuda;
   }
   std::unique_ptr<DeviceFlag> flag;
-  if (b == Backend::Cuda && check) {
+  if (device_check_wanted(b == Backend::Cuda, check)) {
     flag = std::make_unique<DeviceFlag>();
     a.error_flag = flag->get();
   }

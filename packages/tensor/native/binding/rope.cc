@@ -40,7 +40,7 @@ static Napi::Value rope(const Napi::CallbackInfo& info) {
   if (a.tokens == 0 || a.heads == 0) return info.Env().Undefined();
   Backend b = backend_for(op, {&a.x, &a.positions, &a.cos, &a.sin, &a.out});
   std::unique_ptr<DeviceFlag> flag;
-  if (b == Backend::Cuda && check) {
+  if (device_check_wanted(b == Backend::Cuda, check)) {
     flag = std::make_unique<DeviceFlag>();
     a.error_flag = flag->get();
   }

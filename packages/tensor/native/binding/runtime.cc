@@ -97,6 +97,21 @@ static Napi::Value elapsed(const Napi::CallbackInfo& info) {
 }
 LRQK_BINDING(elapsedMs, elapsed);
 
+// CUDA graphs (see cuda_runtime.h). The graph handle is an External; the JS CudaGraph class owns
+// it and calls graphDestroy once.
+static Napi::Value graph_begin(const Napi::CallbackInfo& info) { cuda::graph_begin_capture(); return info.Env().Undefined(); }
+LRQK_BINDING(graphBeginCapture, graph_begin);
+static Napi::Value graph_end(const Napi::CallbackInfo& info) { return Napi::External<void>::New(info.Env(), cuda::graph_end_capture()); }
+LRQK_BINDING(graphEndCapture, graph_end);
+static Napi::Value graph_abort(const Napi::CallbackInfo& info) { cuda::graph_abort_capture(); return info.Env().Undefined(); }
+LRQK_BINDING(graphAbortCapture, graph_abort);
+static Napi::Value graph_capturing(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cuda::capturing()); }
+LRQK_BINDING(isCapturing, graph_capturing);
+static Napi::Value graph_launch(const Napi::CallbackInfo& info) { cuda::graph_launch(handle(info[0], "graphLaunch")); return info.Env().Undefined(); }
+LRQK_BINDING(graphLaunch, graph_launch);
+static Napi::Value graph_destroy(const Napi::CallbackInfo& info) { cuda::graph_destroy(handle(info[0], "graphDestroy")); return info.Env().Undefined(); }
+LRQK_BINDING(graphDestroy, graph_destroy);
+
 // copy(dst, src): contiguous tensors of the same dtype and element count, any memories. Copies that
 // involve the device are asynchronous on the current stream (truly so when the host side is pinned).
 static Napi::Value copy(const Napi::CallbackInfo& info) {

@@ -67,4 +67,14 @@ float elapsed_ms(void* start, void* end);
 
 void memset_async(void* p, int value, size_t bytes);
 
+// CUDA graphs. Capture records the current stream's work (kernels, copies, stream-ordered
+// allocations and frees, which become graph-owned memory) instead of running it; the instantiated
+// graph then replays it with one launch. Between begin and end nothing may synchronize the stream.
+void graph_begin_capture();
+void* graph_end_capture();   // the instantiated graph (cudaGraphExec_t)
+void graph_abort_capture();  // ends a capture and discards it (after an error); no-op when not capturing
+bool capturing();            // is the current stream being captured?
+void graph_launch(void* exec);
+void graph_destroy(void* exec);
+
 }  // namespace lrqk::cuda

@@ -45,5 +45,11 @@ bool query_event(void*) { return true; }
 void stream_wait_event(void*, void*) {}
 float elapsed_ms(void*, void*) { unavailable("elapsed_ms"); }
 void memset_async(void*, int, size_t) { unavailable("memset"); }
+void graph_begin_capture() { unavailable("graphCapture"); }
+void* graph_end_capture() { unavailable("graphCapture"); }
+void graph_abort_capture() {}
+bool capturing() { return false; }
+void graph_launch(void*) { unavailable("graphLaunch"); }
+void graph_destroy(void*) {}
 
 }  // namespace lrqk::cuda

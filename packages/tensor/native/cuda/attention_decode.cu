@@ -32,6 +32,7 @@ struct DecodeParams {
   int64_t qs, os, ks0, ks1, vs0, vs1;
   int heads, group, length, chunk, splits;
   float scale_log2;
+  const int32_t* length_dev;  // see decode_mma::Params
 };
 
 constexpr int kDecodeWarps = 8, kDecodeThreads = kDecodeWarps * 32;
@@ -46,7 +47,8 @@ __global__ void __launch_bounds__(kDecodeThreads) decode_split_kernel(DecodePara
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, sub = lane / LPK, cl = lane % LPK;
   const int split = blockIdx.x, hk = blockIdx.y, g0 = blockIdx.z * GMAX;
   const int gn = min(GMAX, p.group - g0), h0 = hk * p.group + g0;
-  const int j_begin = split * p.chunk, j_end = min(p.length, j_begin + p.chunk);
+  const int2 rows = decode_mma::split_rows(p.length_dev, p.length, p.chunk, p.splits, split, STEP);
+  const int j_begin = rows.x, j_end = rows.y;
 
   float qf[GMAX][VEC], acc[GMAX][VEC], m[GMAX], l[GMAX];
 #pragma unroll
@@ -154,10 +156,11 @@ __global__ void __launch_bounds__(kDecodeThreads) decode_split_kernel(DecodePara
       float mx = -INFINITY;
 #pragma unroll
       for (int w = 0; w < kDecodeWarps; ++w) mx = fmaxf(mx, sm_ml[w][0]);
+      const float mref = mx == -INFINITY ? 0.f : mx;  // an empty split: every weight 0, sum 0
       float ls = 0.f, as = 0.f;
 #pragma unroll
       for (int w = 0; w < kDecodeWarps; ++w) {
-        const float wt = exp2f(sm_ml[w][0] - mx);  // 0 for warps that saw no rows
+        const float wt = exp2f(sm_ml[w][0] - mref);  // 0 for warps that saw no rows
         ls += sm_ml[w][1] * wt;
         as += sm_acc[w][d] * wt;
       }
@@ -213,7 +216,7 @@ void launch_decode(const AttentionDecodeArgs& a, const char* op) {
 
   DecodeParams p{a.q.data, a.k.data, a.v.data, a.out.data, nullptr, nullptr,
                  a.q_head_stride, a.out_head_stride, a.k.strides[0], a.k.strides[1], a.v.strides[0], a.v.strides[1],
-                 int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f};
+                 int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f, a.length_dev};
   void* scratch = nullptr;
   const size_t part_bytes = size_t(splits) * size_t(a.heads) * size_t(a.dim + 2) * sizeof(float);
   if (splits > 1) {
@@ -263,7 +266,7 @@ void launch_decode_mma(const AttentionDecodeArgs& a, const char* op) {
   splits = (length + chunk - 1) / chunk;  // every split non-empty
   decode_mma::Params p{a.q.data, a.k.data, a.v.data, a.out.data, nullptr, nullptr,
                        a.q_head_stride, a.out_head_stride, a.k.strides[0], a.k.strides[1], a.v.strides[0], a.v.strides[1],
-                       int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f};
+                       int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f, a.length_dev};
   void* scratch = nullptr;
   const size_t part_bytes = size_t(splits) * size_t(a.heads) * size_t(D + 2) * sizeof(float);
   if (splits > 1) {
@@ -339,6 +342,9 @@ void attention_decode_cuda(const AttentionDecodeArgs& a) {
     LRQK_FLOAT_SWITCH(a.q.dtype, T, op, done = try_vector_decode<T>(a, op));
     if (done) return;
   }
+  if (a.length_dev != nullptr)
+    fail(ErrorKind::Unsupported, op,
+         std::string(op) + ": a device-side length needs the vectorized kernels (16-byte aligned K/V rows, D a multiple of 8 / 16-byte vectors)");
   // Fallback: the simple kernel as a one-query, non-causal prefill over `length` rows.
   AttentionPrefillArgs pa;
   pa.q = a.q;

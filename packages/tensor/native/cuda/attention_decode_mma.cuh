@@ -38,7 +38,20 @@ struct Params {
   int64_t qs, os, ks0, ks1, vs0, vs1;
   int heads, group, length, chunk, splits;
   float scale_log2;
+  const int32_t* length_dev;  // when set: rows = clamp(*length_dev, 1, length), chunk derived here
 };
+
+// The rows [j_begin, j_end) of this split (j_end >= j_begin; a split past the rows is empty).
+// With a device-side length the chunk is derived from it, so the work spreads over all splits.
+__device__ inline int2 split_rows(const int32_t* length_dev, int length, int chunk, int splits, int split, int align) {
+  int n = length;
+  if (length_dev != nullptr) {
+    n = min(max(*length_dev, 1), length);
+    chunk = ((n + splits - 1) / splits + align - 1) / align * align;
+  }
+  const int b = split * chunk;
+  return make_int2(b, max(b, min(n, b + chunk)));
+}
 
 template <class T, int D, int STAGES>
 __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
@@ -49,12 +62,13 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
   const int split = blockIdx.x, hk = blockIdx.y, g0 = blockIdx.z * kRows;
   const int gn = min(kRows, p.group - g0), h0 = hk * p.group + g0;
-  const int j_begin = split * p.chunk, j_end = min(p.length, j_begin + p.chunk);
+  dev::grid_dependency_wait();  // launched early (PDL): q, k, v (and the length) may come from the previous kernel
+  dev::launch_dependents();     // the combine kernel may launch now; it waits for this grid to finish
+  const int2 rows = split_rows(p.length_dev, p.length, p.chunk, p.splits, split, 16);
+  const int j_begin = rows.x, j_end = rows.y;
   const int tiles = (j_end - j_begin + BN - 1) / BN;
   const T* kb = static_cast<const T*>(p.k) + hk * p.ks0;
   const T* vb = static_cast<const T*>(p.v) + hk * p.vs0;
-  dev::grid_dependency_wait();  // launched early (PDL): q, k, v may come from the previous kernel
-  dev::launch_dependents();     // the combine kernel may launch now; it waits for this grid to finish
 
   // Q rows (query heads h0..h0+gn-1); padded rows are zeros, so their scores are finite zeros.
   {
@@ -184,10 +198,11 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
     float mx = -INFINITY;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) mx = fmaxf(mx, s_ml[(w * kRows + r) * 2]);
+    const float mref = mx == -INFINITY ? 0.f : mx;  // an empty split: every weight 0, sum 0
     float ls = 0.f, as = 0.f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) {
-      const float wt = exp2f(s_ml[(w * kRows + r) * 2] - mx);  // 0 for a warp that saw no keys
+      const float wt = exp2f(s_ml[(w * kRows + r) * 2] - mref);  // 0 for a warp that saw no keys
       ls += s_ml[(w * kRows + r) * 2 + 1] * wt;
       as += s_acc[(w * kRows + r) * D + d] * wt;
     }

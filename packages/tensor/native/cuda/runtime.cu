@@ -260,4 +260,57 @@ void memset_async(void* p, int v, size_t bytes) {
   LRQK_CUDA_CHECK(cudaMemsetAsync(p, v, bytes, g_current_stream), "memset");
 }
 
+bool capturing() {
+  if (!available()) return false;
+  cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
+  LRQK_CUDA_CHECK(cudaStreamIsCapturing(g_current_stream, &st), "capturing");
+  return st != cudaStreamCaptureStatusNone;
+}
+
+void graph_begin_capture() {
+  require("graphCapture");
+  if (capturing()) fail(ErrorKind::Argument, "graphCapture", "graphCapture: the current stream is already being captured");
+  // Thread-local mode: this thread may not make unsafe calls (a synchronizing copy, say) while
+  // capturing, so such a mistake surfaces as an error instead of a silently wrong graph.
+  LRQK_CUDA_CHECK(cudaStreamBeginCapture(g_current_stream, cudaStreamCaptureModeThreadLocal), "graphCapture");
+}
+
+void* graph_end_capture() {
+  require("graphCapture");
+  cudaGraph_t graph = nullptr;
+  cudaError_t e = cudaStreamEndCapture(g_current_stream, &graph);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    if (graph) cudaGraphDestroy(graph);
+    fail(ErrorKind::Cuda, "graphCapture",
+         std::string("graphCapture: capture failed (") + cudaGetErrorName(e) + ": " + cudaGetErrorString(e) +
+             "); something in the captured code synchronized or used another stream");
+  }
+  cudaGraphExec_t exec = nullptr;
+  e = cudaGraphInstantiateWithFlags(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    fail(ErrorKind::Cuda, "graphCapture", std::string("graphCapture: cudaGraphInstantiate: ") + cudaGetErrorString(e));
+  }
+  return exec;
+}
+
+void graph_abort_capture() {
+  if (!capturing()) return;
+  cudaGraph_t graph = nullptr;
+  cudaStreamEndCapture(g_current_stream, &graph);
+  cudaGetLastError();
+  if (graph) cudaGraphDestroy(graph);
+}
+
+void graph_launch(void* exec) {
+  require("graphLaunch");
+  LRQK_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec), g_current_stream), "graphLaunch");
+}
+
+void graph_destroy(void* exec) {
+  if (exec) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(exec));
+}
+
 }  // namespace lrqk::cuda

@@ -5,6 +5,9 @@
 //     Hk == Hkv: a contiguous or slot KV cache shared by a GQA group (head h reads h / (H/Hk))
 //     Hk == H:   per-query-head slot buffers (the LRQK layout)
 //   1 <= length <= S; same float dtype everywhere; 1 <= D <= 256.
+//   length_dev (CUDA only, optional): the row count read on the device when the kernel runs, so a
+//     captured graph can replay the op as the cache grows; `length` is then S (the capacity) and
+//     sizes the launch, and the kernel clamps *length_dev to [1, S].
 #pragma once
 #include "../core/tensor_arg.h"
 
@@ -12,6 +15,7 @@ namespace lrqk {
 struct AttentionDecodeArgs {
   TensorArg q, k, v, out;
   int64_t heads, kv_heads, dim, length;
+  const int32_t* length_dev = nullptr;
   int64_t q_head_stride, out_head_stride;  // elements between consecutive heads of q / out
   float scale;
 };

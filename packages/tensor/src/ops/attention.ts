@@ -6,7 +6,7 @@ import { outOrNew } from './common.ts';
 declare module '../native.ts' {
   interface NativeAddon {
     attentionPrefill(q: Tensor, k: Tensor, v: Tensor, out: Tensor, scale: number, causal: boolean, window: number): void;
-    attentionDecode(q: Tensor, k: Tensor, v: Tensor, out: Tensor, scale: number, length: number): void;
+    attentionDecode(q: Tensor, k: Tensor, v: Tensor, out: Tensor, scale: number, length: number, lengthTensor?: Tensor): void;
   }
 }
 
@@ -24,8 +24,12 @@ export interface AttentionPrefillOptions {
 export interface AttentionDecodeOptions {
   /** Applied to q·k before the softmax. Default 1/sqrt(D). */
   scale?: number;
-  /** Number of leading K/V rows to attend (default: all S rows). */
-  length?: number;
+  /**
+   * Number of leading K/V rows to attend (default: all S rows). A tensor holding one i32 is read
+   * when the op runs — on CUDA by the kernel itself, so a captured {@link CudaGraph} replays the op
+   * for whatever length the tensor then holds (the kernel clamps it to [1, S]).
+   */
+  length?: number | Tensor;
   /** (H, D) or (H, 1, D) output. */
   out?: Tensor;
 }
@@ -72,9 +76,11 @@ export function attentionPrefill(q: Tensor, k: Tensor, v: Tensor, opts: Attentio
 export function attentionDecode(q: Tensor, k: Tensor, v: Tensor, opts: AttentionDecodeOptions = {}): Tensor {
   const op = 'attentionDecode';
   const d = headDim(q, op, 'q');
-  const len = opts.length ?? (k.ndim === 3 ? k.size(1) : 0);
+  const given = opts.length;
+  const lengthTensor = typeof given === 'object' ? given : undefined;
+  const len = typeof given === 'number' ? given : k.ndim === 3 ? k.size(1) : 0;
   if (!Number.isInteger(len)) throw new ArgumentError(`${op}: length must be an integer, got ${len}`, op, 'LRQK_ARGUMENT');
   const out = outOrNew(opts.out, q, [q.size(0), d]);
-  native.attentionDecode(q, k, v, out, opts.scale ?? defaultScale(d), len);
+  native.attentionDecode(q, k, v, out, opts.scale ?? defaultScale(d), len, lengthTensor);
   return out;
 }

@@ -1,0 +1,165 @@
+// Decode through a captured CUDA graph (LlamaDecodeGraph): the device-driven step body
+// (decodeStepOnDevice: position and length read from tensors, the new K/V row scattered into the
+// cache) gives forward()'s logits on the CPU, and on a GPU the replayed graph gives the eager
+// decode's logits step after step, inside generate() too. head_dim 128, as the graph's attention
+// kernels need; random weights written by synthesizeCheckpoint.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backendInfo, Tensor } from '@lrqk/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FullAttention, generate, loadModel, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaModel } from '../src/index.ts';
+
+const gpu = backendInfo().available;
+const skipGpu = gpu ? '' : ` (skipped: no CUDA device: ${backendInfo().tried.join('; ')})`;
+let root: string;
+let dir: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lrqk-graph-'));
+  dir = join(root, 'model');
+  const p = modelPreset('llama-3.2-1b');
+  await synthesizeCheckpoint(dir, {
+    config: p.config,
+    overrides: { num_hidden_layers: 2, hidden_size: 256, intermediate_size: 512, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 128, vocab_size: 512 },
+    seed: 7,
+  });
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+function full(m: LlamaModel, maxTokens: number): FullAttention {
+  const s = m.spec;
+  return new FullAttention({ layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens, dtype: m.dtype, device: m.device });
+}
+
+function argmax(t: Tensor): number {
+  const v = t.toFloat32Array();
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(a[i]!));
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+  }
+  return diff / scale;
+}
+
+const prompt = Array.from({ length: 37 }, (_, i) => (i * 131 + 7) % 512);
+
+describe('decode step driven by device tensors (CPU)', () => {
+  it('gives forward() logits step after step; no graph on the CPU', async () => {
+    const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
+    const a = full(model, 64);
+    const b = full(model, 64);
+    try {
+      expect(model.decodeStepper(b)).toBeUndefined();
+      model.forward(prompt, a).dispose();
+      model.forward(prompt, b).dispose();
+      expect(model.prepareRope(64)).toBe(true);
+      let token = 5;
+      for (let pos = prompt.length; pos < prompt.length + 6; pos++) {
+        const want = model.forward([token], a, { start: pos });
+        const got = Tensor.empty([1, model.spec.vocabSize]);
+        const ids = Tensor.from([token], [1], { dtype: 'i32' });
+        const p = Tensor.from([pos], [1], { dtype: 'i32' });
+        const len = Tensor.from([pos + 1], [1], { dtype: 'i32' });
+        model.decodeStepOnDevice(ids, p, len, b, got);
+        b.endStep({ start: pos, tokens: 1, decode: true });
+        expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array())).toBeLessThan(1e-5);
+        token = argmax(want);
+        for (const t of [want, got, ids, p, len]) t.dispose();
+      }
+      expect(b.length).toBe(a.length);
+    } finally {
+      a.dispose();
+      b.dispose();
+      model.dispose();
+    }
+  });
+
+  it('refuses a backend without forwardGraphDecode', async () => {
+    const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
+    const s = model.spec;
+    const off: AttentionBackend = new OffloadAttention({ layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 64, dtype: 'f32', device: 'cpu' });
+    const t = () => Tensor.zeros([1], { dtype: 'i32' });
+    try {
+      expect(() => model.decodeStepOnDevice(t(), t(), t(), off, Tensor.empty([1, s.vocabSize]))).toThrow(/forwardGraphDecode/);
+    } finally {
+      off.dispose();
+      model.dispose();
+    }
+  });
+});
+
+describe(`decode through a captured CUDA graph${skipGpu}`, () => {
+  for (const dtype of ['f32', 'bf16'] as const) {
+    it.skipIf(!gpu)(`${dtype}: replayed steps give the eager decode's logits`, async () => {
+      const { model } = await loadModel(dir, { device: 'cuda', dtype });
+      const a = full(model, 128);
+      const b = full(model, 128);
+      try {
+        model.forward(prompt, a).dispose();
+        model.forward(prompt, b).dispose();
+        let token = 3;
+        // One eager step on each first, as generate() does.
+        model.forward([token], a, { start: prompt.length }).dispose();
+        model.forward([token], b, { start: prompt.length }).dispose();
+        const graph = model.decodeStepper(b);
+        expect(graph).toBeDefined();
+        try {
+          for (let pos = prompt.length + 1; pos < prompt.length + 40; pos++) {
+            const want = model.forward([token], a, { start: pos });
+            const got = graph!.step(token, pos);
+            const w = want.toFloat32Array();
+            expect(maxRelDiff(w, got.toFloat32Array()), `position ${pos}`).toBeLessThan(dtype === 'f32' ? 1e-4 : 2e-2);
+            token = argmax(want);
+            want.dispose();
+            got.dispose();
+          }
+          expect(() => graph!.step(token, 3)).toThrow(/not the cache length/);
+        } finally {
+          graph!.dispose();
+        }
+      } finally {
+        a.dispose();
+        b.dispose();
+        model.dispose();
+      }
+    });
+  }
+
+  it.skipIf(!gpu)('generate(): graph decode and eager decode give the same greedy tokens; capacity errors stay clear', async () => {
+    const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
+    const run = async (graphs: boolean, maxTokens: number, capacity: number) => {
+      const prev = process.env['LRQK_CUDA_GRAPHS'];
+      if (!graphs) process.env['LRQK_CUDA_GRAPHS'] = '0';
+      const backend = full(model, capacity);
+      try {
+        const it = generate(model, backend, prompt, { maxTokens });
+        const ids: number[] = [];
+        for (;;) {
+          const r = await it.next();
+          if (r.done) return ids;
+          ids.push(r.value.id);
+        }
+      } finally {
+        backend.dispose();
+        if (prev === undefined) delete process.env['LRQK_CUDA_GRAPHS'];
+        else process.env['LRQK_CUDA_GRAPHS'] = prev;
+      }
+    };
+    try {
+      const eager = await run(false, 48, 128);
+      const graphed = await run(true, 48, 128);
+      expect(graphed).toEqual(eager);
+      await expect(run(true, 48, prompt.length + 10)).rejects.toThrow(/past the cache capacity of 47 tokens/);
+    } finally {
+      model.dispose();
+    }
+  });
+});
