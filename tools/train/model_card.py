@@ -73,7 +73,7 @@ def render(dir_):
     w("| | |\n|---|---|")
     w(f"| architecture | `{cfg['architectures'][0]}` (transformers parameter names; loads in lrqk and in transformers 5.17) |")
     w(f"| layers / hidden / MLP | {cfg['num_hidden_layers']} / {cfg['hidden_size']} / {cfg['intermediate_size']} (SwiGLU) |")
-    w(f"| attention | {cfg['num_attention_heads']} query heads, {cfg['num_key_value_heads']} KV heads (GQA), head_dim {cfg['head_dim']}, RoPE theta {cfg['rope_theta']:.0f}, no biases |")
+    w(f"| attention | {cfg['num_attention_heads']} query heads, {cfg['num_key_value_heads']} KV head{'s' if cfg['num_key_value_heads'] > 1 else ''} (GQA), head_dim {cfg['head_dim']}, RoPE theta {cfg['rope_theta']:.0f}, no biases |")
     w(f"| embeddings | {'tied' if cfg.get('tie_word_embeddings') else 'untied'}, vocabulary {cfg['vocab_size']} |")
     w(f"| parameters | {metrics['parameters'] / 1e6:.2f}M |")
     w(f"| weights | `model.safetensors`, {cfg.get('torch_dtype', 'bfloat16')}, {size / 1e6:.1f} MB |")
@@ -83,14 +83,17 @@ def render(dir_):
 
     w("## Training\n")
     mixes = metrics.get("mixes")
+    used_tasks = {t for mix in (mixes or {}).values() for t in mix}
+    extras = [name for key, name in (("repeat", "a repeat (induction) drill"), ("passage", "a copying drill"), ("text", "plain WikiText-2")) if key in used_tasks]
     w("- Data, made on the fly: needle-in-a-haystack prompts from a Python port of @lrqk/eval's generators")
-    w("  (`tools/train/tasks.py`: WikiText-2 prose, noise and needle haystacks, the niah_* tasks)" + (", a copying drill" if mixes else "") + " and plain WikiText-2.")
+    w("  (`tools/train/tasks.py`: the niah_* tasks with their noise, WikiText-2 prose and needle haystacks)"
+      + (", " + ", ".join(extras) if extras else "") + ".")
     if mixes:
         for name, mix in mixes.items():
             w(f"  Mix `{name}`: " + ", ".join(f"{k} {pct(v / sum(mix.values()))}" for k, v in mix.items()) + ".")
     else:
         w("  Mix (run 1, recorded in tools/train/README.md): the eight niah_* tasks, 6% plain text, no copying drill.")
-    w("- Loss weight 1 on the answer and its EOS, 0.02 on prompt tokens, 0.05 on plain text; AdamW (0.9, 0.95),")
+    w("- Loss weight 1 on the answer and its EOS, 0.02 on prompt tokens" + (", 0.05 on plain text" if "text" in used_tasks or not mixes else "") + "; AdamW (0.9, 0.95),")
     w("  weight decay 0.1, lr 2e-3 after 150 warm-up steps, cosine to 10% over the last 40% of the steps.")
     w(f"- Curriculum (seed {metrics['seed']}; prompt lengths in tokens, share of the time budget, tokens per batch, task mix, steps):\n")
     w("| stage | lengths | share | tokens/batch | mix | steps |\n|---|---|---|---|---|---|")
@@ -135,7 +138,7 @@ def render(dir_):
         w("| method | length | task | n | score | prefill | hit rate |\n|---|---|---|---|---|---|---|")
         for c in r["cells"]:
             hit = c["means"].get("hitRate")
-            w(f"| {c['method']} | {c['length']} | {c['task']} | {c['n']} | {pct(c['score'])} | "
+            w(f"| {c['method']} | {c['length']} | {c['task']} | {c['n']} | {pct(c['score'] / 100)} | "
               f"{c['means']['prefillMs'] / 1000:.1f} s | {'' if hit is None else pct(hit)} |")
         w("")
 
