@@ -6,8 +6,9 @@
 # limit, so a slow stage cannot starve the next. At most 8 files come back: every stage's files go
 # into $OUT/results.tar.xz, and the reports worth reading at once are copied beside it.
 #   run: { "command": "bash tools/device/gpu-final.sh", "carry": [".device"], "timeout_s": 600 }
-# Env: LRQK_FINAL_STAGES (default "tests lrqk decode"), per-stage limits LRQK_FINAL_TESTS_S (150),
-# LRQK_FINAL_LRQK_S (170), LRQK_FINAL_DECODE_S (240).
+# Env: LRQK_FINAL_STAGES (default "tests lrqk decode"; also "gemv", the GEMV tuning sweep),
+# per-stage limits LRQK_FINAL_TESTS_S (150), LRQK_FINAL_LRQK_S (170), LRQK_FINAL_DECODE_S (240),
+# LRQK_FINAL_GEMV_S (120).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -39,6 +40,11 @@ for stage in $stages; do
       OUT="$work/decode" LRQK_BENCH_DECODE="${LRQK_BENCH_DECODE:-16}" LRQK_BENCH_LRQK_TIMEOUT_S=110 LRQK_BENCH_HF_TIMEOUT_S=110 \
         timeout "${LRQK_FINAL_DECODE_S:-240}" bash tools/device/bench-decode.sh > "$work/decode/run.log" 2>&1
       rc=$?
+      ;;
+    gemv)
+      OUT="$work/gemv" timeout "${LRQK_FINAL_GEMV_S:-120}" bash tools/device/bench-gemv.sh > "$work/gemv/run.log" 2>&1
+      rc=$?
+      grep -E "^\|" "$work/gemv/run.log" | tee -a "$summary"
       ;;
     *) note "unknown stage $stage"; continue ;;
   esac

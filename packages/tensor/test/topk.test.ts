@@ -5,7 +5,9 @@ import { topkRef } from './reference/select.ts';
 
 describe.each(devices)('topk on $label', ({ device, skip }) => {
   for (const dtype of floatDTypes) {
-    for (const [rows, n, k] of [[1, 1, 1], [3, 17, 5], [2, 1000, 1000], [4, 5003, 97], [2, 131072, 2048]] as const) {
+    // The last four take the multi-block CUDA path (rows < SMs, n ≥ 16384): k up to its 4096 limit,
+    // exactly n = 16384, odd lengths.
+    for (const [rows, n, k] of [[1, 1, 1], [3, 17, 5], [2, 1000, 1000], [4, 5003, 97], [2, 131072, 2048], [3, 40000, 4096], [1, 16384, 1], [5, 70001, 333], [1, 16411, 4096]] as const) {
       it.skipIf(skip)(`${dtype} rows=${rows} n=${n} k=${k}: by value, by index, smallest, with ties`, () => {
         const seed = freshSeed();
         const r = rng(seed);

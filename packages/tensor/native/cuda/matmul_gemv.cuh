@@ -10,10 +10,11 @@
 // Rows that are not 16-byte aligned (K or the row stride not a multiple of 16 bytes, or a
 // misaligned base) take the scalar variant of the same kernel.
 #pragma once
+#include <cstdlib>
 #include "common.cuh"
 
 namespace lrqk::gemv {
-constexpr int kThreads = 256, kWarps = kThreads / 32, kRows = 2, kUnroll = 4;
+constexpr int kThreads = 256, kWarps = kThreads / 32;
 
 // 16 bytes of weights, not allocated in L1 (each weight byte is used exactly once).
 __device__ __forceinline__ uint4 ld_once(const uint4* p) {
@@ -59,7 +60,9 @@ __device__ __forceinline__ float load_any(const void* p, int dtype, int64_t i) {
   }
 }
 
-template <class T, class To, bool kVec>
+// kRows weight rows per warp, kUnroll 16-byte loads per row and lane in flight: the bytes a warp
+// keeps in flight are kRows · kUnroll · 512. The shapes are picked per (n, k) by pick_config().
+template <class T, class To, bool kVec, int kRows, int kUnroll>
 __global__ void __launch_bounds__(kThreads) gemv_kernel(const T* __restrict__ x, const T* __restrict__ w, int64_t ldw,
                                                         To* __restrict__ y, int64_t n, int64_t k, float alpha, float beta,
                                                         const void* __restrict__ bias, int bias_dtype) {
@@ -123,6 +126,39 @@ __global__ void __launch_bounds__(kThreads) gemv_kernel(const T* __restrict__ x,
   }
 }
 
+// (rows per warp, loads in flight per row and lane) of the vectorized kernel.
+struct Config {
+  int rows, unroll;
+};
+constexpr Config kConfigs[] = {{2, 4}, {4, 4}, {2, 8}, {1, 8}, {4, 8}, {1, 16}};
+constexpr int kNumConfigs = int(sizeof(kConfigs) / sizeof(kConfigs[0]));
+
+// LRQK_GEMV_CONFIG=i forces kConfigs[i] (for the tuning sweep, bench/gemv-sweep.ts); read once.
+inline int forced_config() {
+  static const int forced = [] {
+    const char* e = std::getenv("LRQK_GEMV_CONFIG");
+    if (e == nullptr || *e == '\0') return -1;
+    const int i = std::atoi(e);
+    return i >= 0 && i < kNumConfigs ? i : -1;
+  }();
+  return forced;
+}
+
+inline int pick_config(int64_t /*n*/, int64_t /*k*/) {
+  const int f = forced_config();
+  return f >= 0 ? f : 0;
+}
+
+template <class T, class To, bool kVec, int kRows, int kUnroll>
+void launch_with(const T* x, const T* w, int64_t ldw, To* y, int64_t n, int64_t k, float alpha, float beta, const void* bias,
+                 DType bias_dtype) {
+  const int64_t blocks = (n + kWarps * kRows - 1) / (kWarps * kRows);
+  if (blocks > 2147483647) fail(ErrorKind::Shape, "matmul", "matmul: too many rows for the GEMV kernel");
+  gemv_kernel<T, To, kVec, kRows, kUnroll>
+      <<<unsigned(blocks), kThreads, 0, cuda::stream()>>>(x, w, ldw, y, n, k, alpha, beta, bias, int(bias_dtype));
+  cuda::check_launch("matmul");
+}
+
 // Launches on the current stream. x: (k) contiguous; w: (n, k) with row stride ldw; y: (n) contiguous.
 template <class T, class To>
 void launch(const T* x, const T* w, int64_t ldw, To* y, int64_t n, int64_t k, float alpha, float beta, const void* bias,
@@ -130,12 +166,14 @@ void launch(const T* x, const T* w, int64_t ldw, To* y, int64_t n, int64_t k, fl
   constexpr int kPer = 16 / int(sizeof(T));
   const bool vec = reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(w) % 16 == 0 && k % kPer == 0 &&
                    ldw % kPer == 0;
-  const int64_t blocks = (n + kWarps * kRows - 1) / (kWarps * kRows);
-  if (blocks > 2147483647) fail(ErrorKind::Shape, "matmul", "matmul: too many rows for the GEMV kernel");
-  if (vec)
-    gemv_kernel<T, To, true><<<unsigned(blocks), kThreads, 0, cuda::stream()>>>(x, w, ldw, y, n, k, alpha, beta, bias, int(bias_dtype));
-  else
-    gemv_kernel<T, To, false><<<unsigned(blocks), kThreads, 0, cuda::stream()>>>(x, w, ldw, y, n, k, alpha, beta, bias, int(bias_dtype));
-  cuda::check_launch("matmul");
+  if (!vec) return launch_with<T, To, false, 2, 4>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+  switch (pick_config(n, k)) {
+    case 1: return launch_with<T, To, true, 4, 4>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+    case 2: return launch_with<T, To, true, 2, 8>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+    case 3: return launch_with<T, To, true, 1, 8>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+    case 4: return launch_with<T, To, true, 4, 8>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+    case 5: return launch_with<T, To, true, 1, 16>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+    default: return launch_with<T, To, true, 2, 4>(x, w, ldw, y, n, k, alpha, beta, bias, bias_dtype);
+  }
 }
 }  // namespace lrqk::gemv

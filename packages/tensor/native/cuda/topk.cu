@@ -4,6 +4,8 @@
 //  2. ordered compaction in tiles of 1024 (warp ballots + a scan of warp counts), taking every key
 //     > T and the lowest-index keys == T, so the k results come out in ascending index order;
 //  3. optional bitonic sort by (key desc, index asc) of the ≤ 4096 results in shared memory.
+// Few long rows take the multi-block variant of the same algorithm (topk_multiblock.cuh).
+#include <algorithm>
 #include "../core/dispatch.h"
 #include "../ops/topk.h"
 #include "common.cuh"
@@ -11,7 +13,6 @@
 namespace lrqk {
 namespace {
 constexpr int kThreads = 1024;
-constexpr int kWarps = kThreads / 32;
 constexpr int kMaxK = 4096;
 constexpr int kHists = 8;
 
@@ -144,10 +145,17 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, int n, int k, bool l
     else static_cast<int32_t*>(indices)[int64_t(blockIdx.x) * k + j] = int32_t(idx);
   }
 }
+#include "topk_multiblock.cuh"
 }  // namespace
 
 static void topk_cuda(const TopkArgs& a) {
   if (a.rows > 2147483647) fail(ErrorKind::Shape, "topk", "topk: too many rows");
+  // Few long rows: spread each over many blocks (topk_multiblock.cuh).
+  const int sms = cuda::probe().sm_count > 0 ? cuda::probe().sm_count : 132;
+  if (a.rows < sms && a.length >= 16384) {
+    LRQK_FLOAT_SWITCH(a.x.dtype, T, "topk", mb::launch<T>(a));
+    return;
+  }
   LRQK_FLOAT_SWITCH(a.x.dtype, T, "topk",
     topk_kernel<T><<<unsigned(a.rows), kThreads, 0, cuda::stream()>>>(a.x.ptr<T>(), a.x.strides[0], int(a.length), int(a.k),
         a.largest, a.sort, a.values.ptr<T>(), a.indices.data, a.indices.dtype == DType::I64));
