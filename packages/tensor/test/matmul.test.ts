@@ -180,8 +180,11 @@ describe.each(devices)('matmul on $label', ({ device, skip }) => {
 
   it.skipIf(skip)('M == 1 with transposed b (GEMV path) agrees with the general path and the reference', () => {
     // [N, K, weight row stride, weight column offset]: aligned 16-byte rows; odd K; padded rows;
-    // a weight view starting one element in (misaligned rows).
+    // a weight view starting one element in (misaligned rows); and each CUDA kernel shape of
+    // matmul_gemv.cuh's pick_config (K ≥ 8192: 1 × 16; N ≤ 8192: 1 × 8; more rows: 2 × 8).
     const cases: [number, number, number, number][] = [
+      [7, 12296, 12296, 0],
+      [9001, 136, 136, 0],
       [300, 1024, 1024, 0],
       [37, 1001, 1001, 0],
       [129, 2056, 2064, 8],

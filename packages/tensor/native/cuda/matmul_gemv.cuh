@@ -4,9 +4,8 @@
 //    (8 bf16/f16 or 4 f32) that bypass L1 allocation, kUnroll loads per row in flight per lane;
 //  - x (K elements, at most tens of KB) goes through the read-only cache, where it stays;
 //  - f32 accumulation, warp-shuffle reduction, one lane applies the epilogue and stores.
-// 256-thread blocks of 8 warps → 16 rows per block: 256 blocks for N = 4096 (K = 14336) and 896
-// for N = 14336 (K = 4096), all resident at once on 132 SMs (≈ 70 registers per thread), which
-// keeps tens of KB of loads in flight per SM — well above what 3 TB/s × HBM latency needs.
+// 256-thread blocks of 8 warps; rows per warp and loads in flight per lane depend on the shape
+// (pick_config below, from a measured sweep), keeping tens of KB of loads in flight per SM.
 // Rows that are not 16-byte aligned (K or the row stride not a multiple of 16 bytes, or a
 // misaligned base) take the scalar variant of the same kernel.
 #pragma once
@@ -144,9 +143,16 @@ inline int forced_config() {
   return forced;
 }
 
-inline int pick_config(int64_t /*n*/, int64_t /*k*/) {
+// Measured on the H200 with bench/gemv-sweep.ts (docs/benchmarks/tensor.md, "GEMV kernel shapes"):
+// long rows want one row a warp with 16 loads in flight (14336→4096: 90% of the HBM copy rate vs
+// 77% for 2 × 4); few rows want one row a warp so that more warps run (4096→6144: 78% vs 67%);
+// many short rows, two rows a warp with 8 loads (4096→14336: 90% vs 88%).
+inline int pick_config(int64_t n, int64_t k) {
   const int f = forced_config();
-  return f >= 0 ? f : 0;
+  if (f >= 0) return f;
+  if (k >= 8192) return 5;  // 1 × 16
+  if (n <= 8192) return 3;  // 1 × 8
+  return 2;                 // 2 × 8
 }
 
 template <class T, class To, bool kVec, int kRows, int kUnroll>
