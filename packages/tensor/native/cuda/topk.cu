@@ -26,75 +26,26 @@ __device__ __forceinline__ uint32_t order_key(T v, bool largest) {
   return key == 0u ? 1u : key;  // keep 0 for NaN only
 }
 
-// Exclusive offset of this warp's `count` among the block's W warps, and the block total
-// (called by all threads; scratch holds W + 1 ints).
-template <int W>
-__device__ __forceinline__ int block_offsets(int count, int* scratch, int* total) {
+// Exclusive scan of one value per warp (called by all threads; returns offset of this warp).
+__device__ __forceinline__ int warp_offsets(int count, int* scratch, int* total) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   if (lane == 0) scratch[warp] = count;
   __syncthreads();
   if (warp == 0) {
-    const int v = lane < W ? scratch[lane] : 0;
+    int v = scratch[lane];
     int incl = v;
     for (int o = 1; o < 32; o <<= 1) {
-      const int t = __shfl_up_sync(0xffffffffu, incl, o);
+      int t = __shfl_up_sync(0xffffffffu, incl, o);
       if (lane >= o) incl += t;
     }
-    if (lane < W) scratch[lane] = incl - v;
-    if (lane == W - 1) scratch[W] = incl;
+    scratch[lane] = incl - v;
+    if (lane == 31) scratch[32] = incl;
   }
   __syncthreads();
-  const int off = scratch[warp];
-  *total = scratch[W];
+  int off = scratch[warp];
+  *total = scratch[32];
   __syncthreads();
   return off;
-}
-
-// One tile of the ordered compaction (one key per thread, in index order across the block):
-// takes every key > thresh and the lowest-index keys == thresh until `need_eq` of them are taken
-// (eq_seen counts those before this tile), packing (key, ~index) at sel[taken + rank] for ranks
-// below k. Called by all threads of a block of W warps.
-template <int W>
-__device__ __forceinline__ void compact_tile(uint32_t key, bool in, int i, uint32_t thresh, int need_eq, int k, int* scratch,
-                                             unsigned long long* sel, int& taken, int& eq_seen) {
-  const unsigned lt_mask = (1u << (threadIdx.x & 31)) - 1u;
-  const bool gt = in && key > thresh;
-  const bool eq = in && key == thresh;
-  const unsigned eq_ballot = __ballot_sync(0xffffffffu, eq);
-  int eq_total;
-  const int eq_off = block_offsets<W>(__popc(eq_ballot), scratch, &eq_total);
-  const int eq_rank = eq_seen + eq_off + __popc(eq_ballot & lt_mask);
-  const bool take = gt || (eq && eq_rank < need_eq);
-  const unsigned take_ballot = __ballot_sync(0xffffffffu, take);
-  int take_total;
-  const int take_off = block_offsets<W>(__popc(take_ballot), scratch, &take_total);
-  if (take) {
-    const int pos = taken + take_off + __popc(take_ballot & lt_mask);
-    if (pos < k) sel[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
-  }
-  taken += take_total;
-  eq_seen += eq_total;
-}
-
-// Bitonic sort of s[0, p2) (p2 a power of two) into descending order of the packed values, i.e.
-// key descending, then index ascending. Called by all `threads` threads of the block.
-__device__ __forceinline__ void bitonic_desc(unsigned long long* s, int p2, int threads) {
-  for (int size = 2; size <= p2; size <<= 1) {
-    for (int stride = size >> 1; stride > 0; stride >>= 1) {
-      for (int i = threadIdx.x; i < p2; i += threads) {
-        const int j = i ^ stride;
-        if (j > i) {
-          const bool desc = (i & size) == 0;
-          const unsigned long long a = s[i], b = s[j];
-          if (desc ? (a < b) : (a > b)) {
-            s[i] = b;
-            s[j] = a;
-          }
-        }
-      }
-      __syncthreads();
-    }
-  }
 }
 
 template <class T>
@@ -105,7 +56,7 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, int n, int k, bool l
   __shared__ uint32_t s_prefix, s_mask;
   __shared__ int s_remaining;
   const T* xr = x + blockIdx.x * row_stride;
-  const int tid = threadIdx.x, warp = tid >> 5;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   if (tid == 0) { s_prefix = 0; s_mask = 0; s_remaining = k; }
   // 1. radix select
   for (int pass = 0; pass < 4; ++pass) {
@@ -145,8 +96,25 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, int n, int k, bool l
   int taken = 0, eq_seen = 0;
   for (int base = 0; base < n; base += kThreads) {
     const int i = base + tid;
+    uint32_t key = i < n ? order_key(xr[i], largest) : 0u;
     const bool in = i < n;
-    compact_tile<kThreads / 32>(in ? order_key(xr[i], largest) : 0u, in, i, thresh, need_eq, k, scratch, sel, taken, eq_seen);
+    const bool gt = in && key > thresh;
+    const bool eq = in && key == thresh;
+    const unsigned lt_mask = (1u << lane) - 1u;
+    const unsigned eq_ballot = __ballot_sync(0xffffffffu, eq);
+    int eq_total;
+    const int eq_off = warp_offsets(__popc(eq_ballot), scratch, &eq_total);
+    const int eq_rank = eq_seen + eq_off + __popc(eq_ballot & lt_mask);
+    const bool take = gt || (eq && eq_rank < need_eq);
+    const unsigned take_ballot = __ballot_sync(0xffffffffu, take);
+    int take_total;
+    const int take_off = warp_offsets(__popc(take_ballot), scratch, &take_total);
+    if (take) {
+      const int pos = taken + take_off + __popc(take_ballot & lt_mask);
+      if (pos < k) sel[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
+    }
+    taken += take_total;
+    eq_seen += eq_total;
     if (taken >= k) break;  // uniform across the block
   }
   __syncthreads();
@@ -156,7 +124,19 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, int n, int k, bool l
     while (p2 < k) p2 <<= 1;
     for (int i = k + tid; i < p2; i += kThreads) sel[i] = 0ull;
     __syncthreads();
-    bitonic_desc(sel, p2, kThreads);
+    for (int size = 2; size <= p2; size <<= 1) {
+      for (int stride = size >> 1; stride > 0; stride >>= 1) {
+        for (int i = tid; i < p2; i += kThreads) {
+          const int j = i ^ stride;
+          if (j > i) {
+            const bool desc = (i & size) == 0;
+            unsigned long long a = sel[i], b = sel[j];
+            if (desc ? (a < b) : (a > b)) { sel[i] = b; sel[j] = a; }
+          }
+        }
+        __syncthreads();
+      }
+    }
   }
   for (int j = tid; j < k; j += kThreads) {
     const uint32_t idx = 0xffffffffu - uint32_t(sel[j] & 0xffffffffull);

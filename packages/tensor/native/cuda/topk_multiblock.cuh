@@ -10,7 +10,7 @@
 //     lowest indices — so the k results come out in ascending index order;
 //  3. finish_kernel (a block per row): optional bitonic sort by (key desc, index asc), then values
 //     and indices.
-// Included by topk.cu inside its anonymous namespace (order_key, kMaxK, compact_tile, bitonic_desc).
+// Included by topk.cu inside its anonymous namespace (order_key, kMaxK).
 namespace mb {
 constexpr int kThreads = 256, kWarps = kThreads / 32;
 
@@ -96,12 +96,34 @@ __global__ void __launch_bounds__(kThreads) count_kernel(const T* x, int64_t str
   if (threadIdx.x == 0) counts[row * gridDim.x + blockIdx.x] = make_int2(s_gt, s_eq);
 }
 
+// Exclusive offset of this warp's `count` among the block's warps, and the block total.
+__device__ __forceinline__ int block_offsets(int count, int* scratch, int* total) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  if (lane == 0) scratch[warp] = count;
+  __syncthreads();
+  if (warp == 0) {
+    const int v = lane < kWarps ? scratch[lane] : 0;
+    int incl = v;
+    for (int o = 1; o < 32; o <<= 1) {
+      const int u = __shfl_up_sync(0xffffffffu, incl, o);
+      if (lane >= o) incl += u;
+    }
+    if (lane < kWarps) scratch[lane] = incl - v;
+    if (lane == kWarps - 1) scratch[kWarps] = incl;
+  }
+  __syncthreads();
+  const int off = scratch[warp];
+  *total = scratch[kWarps];
+  __syncthreads();
+  return off;
+}
+
 template <class T>
 __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t stride, int n, int chunk, bool largest,
                                                            const RowState* st, const int2* counts, int k,
                                                            unsigned long long* sel) {
   __shared__ int scratch[kWarps + 1];
-  const int row = blockIdx.y, blk = blockIdx.x;
+  const int row = blockIdx.y, blk = blockIdx.x, lane = threadIdx.x & 31;
   const RowState s = st[row];
   const uint32_t thresh = s.prefix;
   const int need_eq = s.remaining;
@@ -117,10 +139,27 @@ __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t s
   const T* xr = x + row * stride;
   unsigned long long* out = sel + int64_t(row) * k;
   const int begin = blk * chunk, end = min(n, begin + chunk);
+  const unsigned lt_mask = (1u << lane) - 1u;
   for (int base = begin; base < end; base += kThreads) {
     const int i = base + int(threadIdx.x);
     const bool in = i < end;
-    compact_tile<kWarps>(in ? order_key(xr[i], largest) : 0u, in, i, thresh, need_eq, k, scratch, out, taken, eq_seen);
+    const uint32_t key = in ? order_key(xr[i], largest) : 0u;
+    const bool gt = in && key > thresh;
+    const bool eq = in && key == thresh;
+    const unsigned eq_ballot = __ballot_sync(0xffffffffu, eq);
+    int eq_total;
+    const int eq_off = block_offsets(__popc(eq_ballot), scratch, &eq_total);
+    const int eq_rank = eq_seen + eq_off + __popc(eq_ballot & lt_mask);
+    const bool take = gt || (eq && eq_rank < need_eq);
+    const unsigned take_ballot = __ballot_sync(0xffffffffu, take);
+    int take_total;
+    const int take_off = block_offsets(__popc(take_ballot), scratch, &take_total);
+    if (take) {
+      const int pos = taken + take_off + __popc(take_ballot & lt_mask);
+      if (pos < k) out[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
+    }
+    taken += take_total;
+    eq_seen += eq_total;
     if (taken >= k) break;  // block-uniform
   }
 }
@@ -137,7 +176,22 @@ __global__ void __launch_bounds__(1024) finish_kernel(const T* x, int64_t stride
     while (p2 < k) p2 <<= 1;
     for (int i = tid; i < p2; i += 1024) s[i] = i < k ? in[i] : 0ull;
     __syncthreads();
-    bitonic_desc(s, p2, 1024);
+    for (int size = 2; size <= p2; size <<= 1) {
+      for (int stride2 = size >> 1; stride2 > 0; stride2 >>= 1) {
+        for (int i = tid; i < p2; i += 1024) {
+          const int j = i ^ stride2;
+          if (j > i) {
+            const bool desc = (i & size) == 0;
+            const unsigned long long a = s[i], b = s[j];
+            if (desc ? (a < b) : (a > b)) {
+              s[i] = b;
+              s[j] = a;
+            }
+          }
+        }
+        __syncthreads();
+      }
+    }
   }
   const T* xr = x + row * stride;
   for (int j = tid; j < k; j += 1024) {
