@@ -2,7 +2,9 @@
 // synthetic post-RoPE q/k/v directly (no model), checked against float64 attention computed here
 // from the full K/V history:
 //   H.2  (reference mode) at n = k+L+1 every candidate is selected, and the output is dense
-//        attention with position p−L masked out; (fixed mode) p−L is a candidate again;
+//        attention with position p−L masked out; (fixed mode) p−L is a candidate again, and with
+//        the hook of the spec — a slot buffer of n−L+L rows and the selection forced to every
+//        non-lite position, fetched from the host store — the output is dense attention;
 //   H.4 + H.13  at every sparse step the output is exact softmax attention over the attended
 //        positions (selected ∪ lite) of query head h's own KV head floor(h/G), full precision;
 //   H.13 with G = 1 both layouts are the same method (identical outputs);
@@ -12,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { KvTierManager } from '@lrqk/kv-cache';
 import { ProxySelector } from '@lrqk/lowrank/device';
-import { backendInfo, Tensor, type Device } from '@lrqk/tensor';
+import { attentionDecode, backendInfo, fill, Tensor, type Device } from '@lrqk/tensor';
 import { LrqkAttention, resolveLrqkOptions, type AttentionShape, type LrqkOptions } from '../src/index.ts';
 
 const gpu = backendInfo().available;
@@ -255,6 +257,59 @@ describe.each(devices)('H.12 lossless proxy on the selection and transfer path (
       } finally {
         for (const t of [kt, vt, aK, queries]) t.dispose();
         selector.dispose();
+        kv.dispose();
+      }
+    });
+  }
+});
+
+describe.each(devices)('H.2 fixed mode with the select-all hook ($label)', ({ device, skip }) => {
+  // Fixed mode's candidates are [0, n−L), always more than k once the cache is past k+L, so the
+  // hook sizes the active slots to n−L: the cache fills densely to n = k+L, the slot map is
+  // emptied (every active slot must be fetched), and select() is forced to every candidate. The
+  // gather from the host store (pinned on CUDA) then refills all k slots (poisoned first) — k misses per head —
+  // and attention over those slots plus the lite ring must be dense attention over all n tokens.
+  for (const layout of ['per-query-head', 'per-kv-head'] as const) {
+    it.skipIf(skip)(`${layout}: forced selection of all n−L candidates gives dense attention`, () => {
+      const [H, Hkv, n, lite] = [4, 2, 29, 5];
+      const active = n - lite;
+      const G = H / Hkv;
+      const rand = gaussian(47);
+      const k = Array.from({ length: n * Hkv * D }, rand); // (n, Hkv, D) token-major
+      const v = Array.from({ length: n * Hkv * D }, rand);
+      const q = Array.from({ length: H * D }, rand);
+      const kv = new KvTierManager({ layers: 1, heads: H, kvHeads: Hkv, headDim: D, activeSlots: active, liteSlots: lite, capacityTokens: n, dtype: 'f32', layout, device });
+      const hs = layout === 'per-query-head' ? H : Hkv;
+      const kt = Tensor.from(k, [n, Hkv, D], { device });
+      const vt = Tensor.from(v, [n, Hkv, D], { device });
+      const qt = Tensor.from(q, [H, D], { device });
+      const all = Tensor.from(Array.from({ length: hs * active }, (_, i) => i % active), [hs, active], { dtype: 'i32', device });
+      const out = Tensor.empty([H, D], { device });
+      try {
+        kv.append(0, kt.transpose(0, 1), vt.transpose(0, 1));
+        expect(kv.oldestLitePosition(0)).toBe(n); // dense: every token resident
+        // Poison what the dense fill left in the active slots: only the gather can restore them.
+        const slots = kv.pool(0).slots; // (Hs, active + lite, 2D)
+        for (let i = 0; i < hs; i++) fill(slots.select(0, i).slice(0, 0, active), NaN);
+        kv.pool(0).resetMap('empty');
+        kv.select(0, all);
+        expect(kv.pool(0).misses.toArray().reduce((a, b) => a + b, 0)).toBe(hs * active);
+        expect(kv.pool(0).slotMap.toArray()).toEqual(all.toArray());
+        const view = kv.view(0);
+        attentionDecode(qt, view.k, view.v, { out });
+        const got = out.toFloat64Array();
+        for (let h = 0; h < H; h++) {
+          const j = Math.floor(h / G);
+          const qh = q.slice(h * D, h * D + D);
+          const logits = Array.from({ length: n }, (_, p) => qh.reduce((a, x, c) => a + x * k[(p * Hkv + j) * D + c]!, 0) / Math.sqrt(D));
+          const m = Math.max(...logits);
+          const w = logits.map((x) => Math.exp(x - m));
+          const z = w.reduce((a, b) => a + b, 0);
+          const want = Array.from({ length: D }, (_, c) => w.reduce((a, wt, p) => a + (wt / z) * v[(p * Hkv + j) * D + c]!, 0));
+          expect(maxDiff(got.subarray(h * D, h * D + D), want), `head ${h}`).toBeLessThan(1e-5);
+        }
+      } finally {
+        for (const t of [kt, vt, qt, all, out]) t.dispose();
         kv.dispose();
       }
     });
