@@ -1,7 +1,8 @@
 // @lrqk/eval: long-context evaluation for lrqk: RULER-style tasks, perplexity, LongBench scoring,
 // attention fidelity, reports and plots.
 export { EvalError } from './errors.ts';
-export type { TaskInstance, TokenizerLike, RulerMetric } from './tasks/types.ts';
+export type { TaskInstance, TokenizerLike, RulerMetric, TaskContext, TaskOutput } from './tasks/types.ts';
+export type { Random } from './tasks/random.ts';
 export { generateInstance, generateInstances, instanceSeed } from './tasks/generate.ts';
 export type { GenerateOptions } from './tasks/generate.ts';
 export { TASKS, SYNTHETIC_TASK_NAMES, resolveTasks } from './tasks/registry.ts';

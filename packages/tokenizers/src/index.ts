@@ -4,3 +4,4 @@ export { IncrementalDecoder } from './incremental-decoder.ts';
 export type { Detokenizer, IncrementalDecoderOptions } from './incremental-decoder.ts';
 export type { ChatMessage, ChatTemplateOptions, ChatTool } from './chat-template.ts';
 export { TokenizerError } from './errors.ts';
+export type { JsonObject } from './files.ts';

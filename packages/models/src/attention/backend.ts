@@ -66,16 +66,16 @@ export interface FidelityStats {
   /** Sparse decode steps measured (per layer). */
   steps: number;
   /**
-   * [layer · heads + head]: share of the exact attention probability mass that falls on the
+   * Indexed by layer · heads + head: share of the exact attention probability mass that falls on the
    * attended set (selected top-k ∪ lite window, which includes the current token), 0..1.
    */
   massCaptured: Float64Array;
   /**
-   * [layer · heads + head]: recall of the exact top-k positions (k = the backend's top-k, by exact
+   * Indexed by layer · heads + head: recall of the exact top-k positions (k = the backend's top-k, by exact
    * logit, ties to the lower position) by the attended set (selected ∪ lite), 0..1.
    */
   topkRecall: Float64Array;
-  /** [layer]: hits / (hits + misses) of the active slots over the whole sequence, 0..1. */
+  /** Indexed by layer: hits / (hits + misses) of the active slots over the whole sequence, 0..1. */
   hitRate: Float64Array;
 }
 
