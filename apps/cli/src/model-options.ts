@@ -180,6 +180,7 @@ export async function openModelEngine(m: ModelOptions): Promise<Engine> {
 export function formatGenerationStats(r: {
   usage: { promptTokens: number; completionTokens: number };
   timing: { prefillMs: number; msPerToken: number };
+  decodePath?: string;
   finishReason: string;
   attention: { deviceBytes: number; hostBytes: number; hits?: number; misses?: number };
 }): string {
@@ -188,7 +189,7 @@ export function formatGenerationStats(r: {
   const hit = a.hits !== undefined && a.misses !== undefined && a.hits + a.misses > 0 ? `, hit rate ${((100 * a.hits) / (a.hits + a.misses)).toFixed(1)}%` : '';
   return (
     `[${r.usage.promptTokens} prompt tokens, prefill ${(r.timing.prefillMs / 1000).toFixed(2)} s (${prefillTps.toFixed(0)} tokens/s); ` +
-    `${r.usage.completionTokens} generated, ${r.timing.msPerToken.toFixed(1)} ms/token; finish ${r.finishReason}; ` +
+    `${r.usage.completionTokens} generated, ${r.timing.msPerToken.toFixed(1)} ms/token${r.decodePath === 'cuda-graph' ? ' (CUDA graph)' : ''}; finish ${r.finishReason}; ` +
     `KV ${formatBytes(a.deviceBytes)} device, ${formatBytes(a.hostBytes)} host${hit}]`
   );
 }

@@ -144,7 +144,10 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
         const ids: number[] = [];
         for (;;) {
           const r = await it.next();
-          if (r.done) return ids;
+          if (r.done) {
+            expect(r.value.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
+            return ids;
+          }
           ids.push(r.value.id);
         }
       } finally {

@@ -36,6 +36,7 @@ describe('generate', () => {
     const { ids, result } = await run(backend, { maxTokens: 64 });
     expect(ids).toEqual(ref.greedy_f32);
     expect(result.finishReason).toBe('length');
+    expect(result.decodePath).toBe('eager'); // no CUDA graph on the CPU
     expect(result.usage).toEqual({ promptTokens: ref.prompt.length, completionTokens: 64, totalTokens: ref.prompt.length + 64 });
     backend.dispose();
   });

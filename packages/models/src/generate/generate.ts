@@ -106,6 +106,8 @@ export interface GenerationResult {
   finishReason: FinishReason;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number };
   timing: { prefillMs: number; decodeMs: number; msPerToken: number };
+  /** How decode steps after the first ran: replaying a captured CUDA graph, or op by op. */
+  decodePath: 'cuda-graph' | 'eager';
 }
 
 /**
@@ -147,6 +149,7 @@ export async function* generate(
         finishReason: 'abort',
         usage: { promptTokens: promptIds.length, completionTokens: 0, totalTokens: promptIds.length },
         timing: { prefillMs: t, decodeMs: 0, msPerToken: 0 },
+        decodePath: 'eager',
       };
     }
     throw e;
@@ -157,6 +160,7 @@ export async function* generate(
   const t1 = performance.now();
   let stepper: DecodeStepper | undefined;
   let eagerSteps = 0;
+  let decodePath: GenerationResult['decodePath'] = 'eager';
   try {
     while (out.length < opts.maxTokens) {
       if (opts.signal?.aborted) {
@@ -196,7 +200,10 @@ export async function* generate(
       const position = promptIds.length + out.length - 1;
       // The first decode step runs eagerly (creating lazy library state), then the model may offer
       // a captured-graph path for the rest.
-      if (stepper === undefined && eagerSteps === 1 && model.decodeStepper !== undefined) stepper = model.decodeStepper(backend);
+      if (stepper === undefined && eagerSteps === 1 && model.decodeStepper !== undefined) {
+        stepper = model.decodeStepper(backend);
+        if (stepper !== undefined) decodePath = 'cuda-graph';
+      }
       if (stepper !== undefined) {
         logits = stepper.step(id, position);
       } else {
@@ -215,5 +222,6 @@ export async function* generate(
     finishReason: finish,
     usage: { promptTokens: promptIds.length, completionTokens: out.length, totalTokens: promptIds.length + out.length },
     timing: { prefillMs: t1 - t0, decodeMs: t2 - t1, msPerToken: out.length > 1 ? (t2 - t1) / (out.length - 1) : 0 },
+    decodePath,
   };
 }
