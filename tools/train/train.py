@@ -41,6 +41,11 @@ MIXES = {
     # 256-512 tokens, richer mixes) took 5000+ steps or never got there.
     "needle_warmup": {"niah_single_1": 0.8, "repeat": 0.2},
     "needle": {"niah_single_1": 1.0},
+    # Candidates for the next run (sweeps/run4.txt, not yet trained): the same curriculum with the
+    # needle also hidden in WikiText-2 prose (niah_single_2), and several keys (niah_multikey_1).
+    "prose_warmup": {"niah_single_1": 0.5, "niah_single_2": 0.3, "repeat": 0.2},
+    "prose": {"niah_single_1": 0.5, "niah_single_2": 0.5},
+    "prose_keys": {"niah_single_1": 0.4, "niah_single_2": 0.4, "niah_multikey_1": 0.2},
     # Runs 1-2's mixes, kept for comparison: the harder NIAH variants and the copying drill.
     "warmup": {"repeat": 0.25, "niah_single_1": 0.3, "passage": 0.2, "niah_single_2": 0.2, "text": 0.05},
     "main": {
