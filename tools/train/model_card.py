@@ -130,11 +130,15 @@ def render(dir_):
                 cells.append("" if c is None else f"{c[0]}/{c[1]} ({pct(c[0] / c[1])})")
             w(f"| {t} | " + " | ".join(cells) + " |")
         w("")
-    reports = sorted(glob.glob(os.path.join(dir_, "training", "lrqk-eval-*.json")))
+    def first_length(path):
+        return min((c["length"] for c in json.load(open(path))["cells"]), default=0)
+
+    reports = sorted(glob.glob(os.path.join(dir_, "training", "lrqk-eval-*.json")), key=first_length)
     for rp in reports:
         r = json.load(open(rp))
         w(f"With lrqk itself on the CPU (`{os.path.basename(rp)}`: `lrqk eval ruler`, f32, greedy, "
-          f"{r['settings']['maxNewTokens']} new tokens, RULER's string match, seed {r['settings']['seed']}):\n")
+          f"{r['settings']['maxNewTokens']} new tokens, RULER's string match, seed {r['settings']['seed']}; prefill is wall time "
+          "on the 2-core machine):\n")
         w("| method | length | task | n | score | prefill | hit rate |\n|---|---|---|---|---|---|---|")
         for c in r["cells"]:
             hit = c["means"].get("hitRate")
