@@ -6,12 +6,8 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-OUT="${OUT:-$root/.device/out}"
-mkdir -p "$OUT"
-export NO_COLOR=1
 # shellcheck source=tools/device/env.sh
 source "$root/tools/device/env.sh"
-lrqk_device_env bench-gemv "$root" || exit 2
-trap lrqk_device_cleanup EXIT
+lrqk_device_script bench-gemv "$root" || exit 2
 timeout "${LRQK_BENCH_TIMEOUT_S:-150}" node --conditions=source packages/tensor/bench/gemv-sweep.ts 2>&1 | tee "$OUT/gemv-sweep.md"
 exit "${PIPESTATUS[0]}"

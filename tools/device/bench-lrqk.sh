@@ -10,14 +10,9 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-dev="$root/.device"
-OUT="${OUT:-$dev/out}"
-mkdir -p "$OUT"
-export NO_COLOR=1
 # shellcheck source=tools/device/env.sh
 source "$root/tools/device/env.sh"
-lrqk_device_env bench-lrqk "$root" || exit 2
-trap lrqk_device_cleanup EXIT
+lrqk_device_script bench-lrqk "$root" || exit 2
 export LRQK_BENCH_OUT="$OUT"
 nvidia-smi --query-gpu=name,memory.total,memory.used --format=csv,noheader 2>&1 | tee "$OUT/bench-lrqk.txt"
 free -g | head -2 | tee -a "$OUT/bench-lrqk.txt"

@@ -6,6 +6,8 @@
 #   source tools/device/env.sh && lrqk_device_env NAME ROOT [--fresh] || exit 2
 #   trap lrqk_device_cleanup EXIT
 # --fresh re-extracts the modules even when a previous script of the same call left them.
+# lrqk_device_script NAME ROOT is the whole preamble of a device script: the above, plus OUT
+# (default .device/out, created and exported), NO_COLOR=1 and the cleanup trap.
 
 lrqk_device_env() {
   local name="$1" root="$2" fresh="${3:-}"
@@ -36,4 +38,12 @@ lrqk_device_env() {
 
 lrqk_device_cleanup() {
   if [ -n "${LRQK_DEVICE_LINKED:-}" ]; then rm -f "$LRQK_DEVICE_LINKED"; fi
+}
+
+lrqk_device_script() {
+  local name="$1" root="$2"
+  export OUT="${OUT:-$root/.device/out}" NO_COLOR=1
+  mkdir -p "$OUT"
+  lrqk_device_env "$name" "$root" || return 2
+  trap lrqk_device_cleanup EXIT
 }

@@ -13,15 +13,10 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$root"
-dev="$root/.device"
-OUT="${OUT:-$dev/out}"
 model="${1:-assets/lrqk-demo-model}"
-mkdir -p "$OUT"
-export NO_COLOR=1
 # shellcheck source=tools/device/env.sh
 source "$root/tools/device/env.sh"
-lrqk_device_env gpu-eval "$root" || exit 2
-trap lrqk_device_cleanup EXIT
+lrqk_device_script gpu-eval "$root" || exit 2
 log="$OUT/gpu-eval.txt"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>&1 | tee "$log"
 t="${STEP_TIMEOUT_S:-170}"
