@@ -160,7 +160,6 @@ export async function* generate(
   const t1 = performance.now();
   let stepper: DecodeStepper | undefined;
   let eagerSteps = 0;
-  let decodePath: GenerationResult['decodePath'] = 'eager';
   try {
     while (out.length < opts.maxTokens) {
       if (opts.signal?.aborted) {
@@ -200,10 +199,7 @@ export async function* generate(
       const position = promptIds.length + out.length - 1;
       // The first decode step runs eagerly (creating lazy library state), then the model may offer
       // a captured-graph path for the rest.
-      if (stepper === undefined && eagerSteps === 1 && model.decodeStepper !== undefined) {
-        stepper = model.decodeStepper(backend);
-        if (stepper !== undefined) decodePath = 'cuda-graph';
-      }
+      if (stepper === undefined && eagerSteps === 1 && model.decodeStepper !== undefined) stepper = model.decodeStepper(backend);
       if (stepper !== undefined) {
         logits = stepper.step(id, position);
       } else {
@@ -222,6 +218,6 @@ export async function* generate(
     finishReason: finish,
     usage: { promptTokens: promptIds.length, completionTokens: out.length, totalTokens: promptIds.length + out.length },
     timing: { prefillMs: t1 - t0, decodeMs: t2 - t1, msPerToken: out.length > 1 ? (t2 - t1) / (out.length - 1) : 0 },
-    decodePath,
+    decodePath: stepper !== undefined ? 'cuda-graph' : 'eager',
   };
 }
