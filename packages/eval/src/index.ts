@@ -45,7 +45,7 @@ export type { ProgressEvent } from './run/progress.ts';
 export { generateWith } from './run/generation.ts';
 export type { GenerationOutcome } from './run/generation.ts';
 export { runRuler, rulerHeader, rulerContextTokens, instanceIds, preflight, promptLength } from './run/ruler-runner.ts';
-export type { RulerRunOptions, RunSummary } from './run/ruler-runner.ts';
+export type { RulerRunOptions, RunMatrixOptions, RunSummary } from './run/ruler-runner.ts';
 export { summarizeCells, summarizeByMethodLength } from './report/summary.ts';
 export type { CellSummary, MethodLengthSummary } from './report/summary.ts';
 export { writeReport, perLayerRows, perStepRows, longBenchBucket } from './report/report.ts';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { backendInfo, Tensor } from '@lrqk/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FullAttention, generate, loadModel, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaModel } from '../src/index.ts';
+import { drain } from './helpers.ts';
 
 const gpu = backendInfo().available;
 const skipGpu = gpu ? '' : ` (skipped: no CUDA device: ${backendInfo().tried.join('; ')})`;
@@ -140,16 +141,9 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
       if (!graphs) process.env['LRQK_CUDA_GRAPHS'] = '0';
       const backend = full(model, capacity);
       try {
-        const it = generate(model, backend, prompt, { maxTokens });
-        const ids: number[] = [];
-        for (;;) {
-          const r = await it.next();
-          if (r.done) {
-            expect(r.value.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
-            return ids;
-          }
-          ids.push(r.value.id);
-        }
+        const { ids, result } = await drain(generate(model, backend, prompt, { maxTokens }));
+        expect(result.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
+        return ids;
       } finally {
         backend.dispose();
         if (prev === undefined) delete process.env['LRQK_CUDA_GRAPHS'];

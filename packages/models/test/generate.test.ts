@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FullAttention, generate, loadModel, OffloadAttention, type AttentionBackend, type LlamaModel } from '../src/index.ts';
+import { drain } from './helpers.ts';
 
 const dir = join(import.meta.dirname, 'fixtures', 'hf', 'llama-gqa2');
 const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as { prompt: number[]; greedy_f32: number[] };
@@ -15,14 +16,8 @@ function shape(m: LlamaModel) {
   return { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 256, dtype: 'f32' as const, device: 'cpu' as const };
 }
 
-async function run(backend: AttentionBackend, opts: Parameters<typeof generate>[3]) {
-  const it = generate(model, backend, ref.prompt, opts);
-  const ids: number[] = [];
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return { ids, result: r.value };
-    ids.push(r.value.id);
-  }
+function run(backend: AttentionBackend, opts: Parameters<typeof generate>[3]) {
+  return drain(generate(model, backend, ref.prompt, opts));
 }
 
 beforeAll(async () => {

@@ -46,3 +46,13 @@ export async function writeRaw(
   out.set(data, 8 + json.byteLength);
   await writeFile(file, out);
 }
+
+/** Runs a generate() iterator to the end: the token ids it yielded and its result. */
+export async function drain<R>(it: AsyncGenerator<{ id: number }, R, void>): Promise<{ ids: number[]; result: R }> {
+  const ids: number[] = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return { ids, result: r.value };
+    ids.push(r.value.id);
+  }
+}

@@ -18,6 +18,7 @@ import {
   type PrefillStep,
 } from '../src/index.ts';
 import type { Tensor } from '@lrqk/tensor';
+import { drain } from './helpers.ts';
 
 const dir = join(import.meta.dirname, 'fixtures', 'hf', 'llama-gqa2');
 const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as { prompt: number[]; greedy_f32: number[] };
@@ -58,14 +59,8 @@ class Recording implements AttentionBackend {
   }
 }
 
-async function greedy(backend: AttentionBackend, chunk: number, maxTokens = 64) {
-  const it = generate(model, backend, ref.prompt, { maxTokens, prefillChunkTokens: chunk });
-  const ids: number[] = [];
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return { ids, result: r.value };
-    ids.push(r.value.id);
-  }
+function greedy(backend: AttentionBackend, chunk: number, maxTokens = 64) {
+  return drain(generate(model, backend, ref.prompt, { maxTokens, prefillChunkTokens: chunk }));
 }
 
 beforeAll(async () => {

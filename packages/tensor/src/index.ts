@@ -35,6 +35,6 @@ export {
   type BackendInfo,
   type Device,
 } from './runtime.ts';
-export type { MemoryStats, NativeStorage } from './native.ts';
+export type { MemoryStats, NativeHandle, NativeStorage } from './native.ts';
 export { CudaGraph, captureGraph, isCapturing } from './graph.ts';
 export * from './ops/index.ts';

@@ -43,6 +43,11 @@ export async function writePlot(spec: TopLevelSpec, base: string): Promise<{ svg
 /** "4K" for 4096, "512" for 512 (axis labels of token lengths). */
 const LENGTH_LABEL = "datum.value >= 1024 && datum.value % 1024 == 0 ? (datum.value / 1024) + 'K' : format(datum.value, 'd')";
 
+/** $schema, title and size shared by the single-chart line specs. */
+function chartFrame(title: string) {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 480, height: 300 } as const;
+}
+
 /** A metric against length, one line per method (log-2 length axis labelled at the lengths run). */
 export function metricVsLengthSpec(
   rows: readonly { method: string; length: number; value: number }[],
@@ -52,10 +57,7 @@ export function metricVsLengthSpec(
 ): TopLevelSpec {
   const lengths = [...new Set(rows.map((r) => r.length))].sort((a, b) => a - b);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 480,
-    height: 300,
+    ...chartFrame(title),
     data: { values: rows.map((r) => ({ ...r })) },
     mark: { type: 'line', point: true },
     encoding: {
@@ -114,10 +116,7 @@ export function accuracyByTaskSpec(rows: readonly { method: string; length: numb
 export function perLayerSpec(rows: readonly { layer: number; value: number; method: string; metric: string }[], title: string, yTitle: string): TopLevelSpec {
   const metrics = new Set(rows.map((r) => r.metric));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 480,
-    height: 300,
+    ...chartFrame(title),
     data: { values: rows.map((r) => ({ ...r })) },
     mark: { type: 'line', point: true },
     encoding: {
@@ -132,10 +131,7 @@ export function perLayerSpec(rows: readonly { layer: number; value: number; meth
 /** Hit rate against decode step, one line per method and length. */
 export function perStepSpec(rows: readonly { step: number; value: number; method: string; length: number }[], title: string): TopLevelSpec {
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 480,
-    height: 300,
+    ...chartFrame(title),
     data: { values: rows.map((r) => ({ ...r, series: `${r.method} @${r.length}` })) },
     mark: { type: 'line' },
     encoding: {

@@ -14,24 +14,14 @@ import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
 import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
-import { openCells, preflight, promptLength, rulerContextTokens, type RunSummary } from './ruler-runner.ts';
+import { openCells, preflight, promptLength, rulerContextTokens, type RunMatrixOptions, type RunSummary } from './ruler-runner.ts';
 
 /** What runFidelity runs: LRQK configurations × lengths × tasks × instances. */
-export interface FidelityRunOptions {
-  engine: EvalEngine;
+export interface FidelityRunOptions extends RunMatrixOptions {
   /** LRQK configurations (other methods attend exactly and are refused). */
   methods: readonly MethodSpec[];
-  tasks: readonly string[];
-  lengths: readonly number[];
-  count: number;
-  seed: number;
   /** Decode steps measured per item (tokens generated; default 32). */
   maxNewTokens: number;
-  data?: QaDatasets;
-  log: ResultsLog;
-  signal?: AbortSignal;
-  onProgress?: (e: ProgressEvent) => void;
-  onResult?: (r: ResultRecord) => void;
 }
 
 /** The header of a fidelity run. */

@@ -11,8 +11,8 @@ import type { MethodSpec } from './methods.ts';
 import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
 import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
 
-/** What runRuler runs: methods × lengths × tasks × instances. */
-export interface RulerRunOptions {
+/** What every evaluation run takes: engine, the methods × lengths × tasks × instances matrix, the log, progress. */
+export interface RunMatrixOptions {
   engine: EvalEngine;
   methods: readonly MethodSpec[];
   tasks: readonly string[];
@@ -21,17 +21,20 @@ export interface RulerRunOptions {
   count: number;
   seed: number;
   data?: QaDatasets;
-  /** Overrides every task's tokens to generate. */
+  log: ResultsLog;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+  onResult?: (r: ResultRecord) => void;
+}
+
+/** What runRuler runs: methods × lengths × tasks × instances. */
+export interface RulerRunOptions extends RunMatrixOptions {  /** Overrides every task's tokens to generate. */
   maxNewTokens?: number;
   /**
    * Chat models: the task input as the user message of the model's chat template, and the answer
    * prefix as the start of the assistant's reply (as RULER runs instruct models).
    */
   chat?: boolean;
-  log: ResultsLog;
-  signal?: AbortSignal;
-  onProgress?: (e: ProgressEvent) => void;
-  onResult?: (r: ResultRecord) => void;
 }
 
 /** How a run ended. */
