@@ -8,12 +8,12 @@ import type { FidelityStats } from '@lrqk/models';
 import { EvalError } from '../errors.ts';
 import { scoreRuler } from '../score/ruler.ts';
 import { generateInstance } from '../tasks/generate.ts';
-import { resolveTasks, type QaDatasets } from '../tasks/registry.ts';
+import { resolveTasks } from '../tasks/registry.ts';
 import type { EvalEngine } from './engine-like.ts';
 import { generateWith } from './generation.ts';
 import type { MethodSpec } from './methods.ts';
-import { pendingWeights, ProgressClock, type ProgressEvent } from './progress.ts';
-import { resultKey, type ResultRecord, type ResultsLog, type RunHeader } from './results-log.ts';
+import { pendingWeights, ProgressClock } from './progress.ts';
+import { resultKey, type RunHeader } from './results-log.ts';
 import { openCells, preflight, promptLength, rulerContextTokens, type RunMatrixOptions, type RunSummary } from './ruler-runner.ts';
 
 /** What runFidelity runs: LRQK configurations × lengths × tasks × instances. */
