@@ -6,9 +6,12 @@
 # limit, so a slow stage cannot starve the next. At most 8 files come back: every stage's files go
 # into $OUT/results.tar.xz, and the reports worth reading at once are copied beside it.
 #   run: { "command": "bash tools/device/gpu-final.sh", "carry": [".device"], "timeout_s": 600 }
-# Env: LRQK_FINAL_STAGES (default "tests lrqk decode"; also "gemv", the GEMV tuning sweep),
+# Env: LRQK_FINAL_STAGES (default "tests lrqk decode"; also "gemv", the GEMV tuning sweep, and
+# "lrqk-eager", LRQK at 128K decoded op by op, LRQK_CUDA_GRAPHS=0, to show what the graph saves;
+# "lrqk-profile", the same with LRQK_PROFILE=1: device time of each phase of the decode step;
+# "lrqk-repeat", full and LRQK at 128K fed one repeated token id: a high hit rate),
 # per-stage limits LRQK_FINAL_TESTS_S (150), LRQK_FINAL_LRQK_S (170), LRQK_FINAL_DECODE_S (240),
-# LRQK_FINAL_GEMV_S (120).
+# LRQK_FINAL_GEMV_S (120), LRQK_FINAL_EAGER_S (100).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -35,6 +38,24 @@ for stage in $stages; do
       OUT="$work/lrqk" LRQK_BENCH_TIMEOUT_S=$(( ${LRQK_FINAL_LRQK_S:-170} - 10 )) \
         timeout "${LRQK_FINAL_LRQK_S:-170}" bash tools/device/bench-lrqk.sh > "$work/lrqk/run.log" 2>&1
       rc=$?
+      ;;
+    lrqk-eager)
+      OUT="$work/lrqk-eager" LRQK_CUDA_GRAPHS=0 LRQK_BENCH_TIMEOUT_S=$(( ${LRQK_FINAL_EAGER_S:-100} - 10 )) \
+        timeout "${LRQK_FINAL_EAGER_S:-100}" bash tools/device/bench-lrqk.sh --contexts 128K --methods lrqk-kv,lrqk-qh > "$work/lrqk-eager/run.log" 2>&1
+      rc=$?
+      grep -E "^(context|128K)" "$work/lrqk-eager/run.log" | tee -a "$summary"
+      ;;
+    lrqk-profile)
+      OUT="$work/lrqk-profile" LRQK_PROFILE=1 LRQK_BENCH_TIMEOUT_S=$(( ${LRQK_FINAL_EAGER_S:-100} - 10 )) \
+        timeout "${LRQK_FINAL_EAGER_S:-100}" bash tools/device/bench-lrqk.sh --contexts 128K --methods lrqk-kv,lrqk-qh --decode-steps 8 > "$work/lrqk-profile/run.log" 2>&1
+      rc=$?
+      grep -E "phase" "$work/lrqk-profile/run.log" | tee -a "$summary"
+      ;;
+    lrqk-repeat)
+      OUT="$work/lrqk-repeat" LRQK_BENCH_TIMEOUT_S=$(( ${LRQK_FINAL_EAGER_S:-100} - 10 )) \
+        timeout "${LRQK_FINAL_EAGER_S:-100}" bash tools/device/bench-lrqk.sh --contexts 128K --methods full,lrqk-kv,lrqk-qh --decode-input repeat > "$work/lrqk-repeat/run.log" 2>&1
+      rc=$?
+      grep -E "^(context|128K)" "$work/lrqk-repeat/run.log" | tee -a "$summary"
       ;;
     decode)
       OUT="$work/decode" LRQK_BENCH_DECODE="${LRQK_BENCH_DECODE:-16}" LRQK_BENCH_LRQK_TIMEOUT_S=110 LRQK_BENCH_HF_TIMEOUT_S=110 \

@@ -38,7 +38,8 @@ export class HostKvStore {
     return this.#t.memory === 'pinned';
   }
 
-  #ensure(rows: number): void {
+  /** Grows the store (×1.5 at least) so that rows [0, rows) fit; the tensor is replaced when it grows. */
+  reserve(rows: number): void {
     if (rows <= this.capacity) return;
     const next = HostKvStore.#alloc(this.#cfg, Math.max(rows, Math.ceil(this.capacity * 1.5)));
     for (let h = 0; h < this.#cfg.kvHeads; h++) {
@@ -55,13 +56,19 @@ export class HostKvStore {
   write(start: number, k: Tensor, v: Tensor): number {
     const T = k.size(1);
     if (T === 0) return 0;
-    this.#ensure(start + T);
+    this.reserve(start + T);
     const D = this.#cfg.headDim;
     const rows = this.#t.slice(1, start, start + T);
     copyStrided(rows.slice(2, 0, D), k);
     copyStrided(rows.slice(2, D, 2 * D), v);
     this.#length = Math.max(this.#length, start + T);
     return T * this.#cfg.kvHeads * this.#cfg.rowBytes;
+  }
+
+  /** Rows below `rows` were written by a device-side op (the store's length catches up). */
+  noteWritten(rows: number): void {
+    if (rows > this.capacity) throw new RangeError(`HostKvStore: ${rows} rows exceed the capacity of ${this.capacity}`);
+    this.#length = Math.max(this.#length, rows);
   }
 
   /** Forgets every row (capacity kept). */

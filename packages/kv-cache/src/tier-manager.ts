@@ -1,4 +1,4 @@
-import { copyStrided, fill, indexSelect, slotDiff, Tensor } from '@lrqk/tensor';
+import { copyStrided, fill, indexSelect, isCapturing, ringAppend, slotDiff, Tensor } from '@lrqk/tensor';
 import { resolveConfig, type KvTierConfig, type ResolvedKvTierConfig } from './config.ts';
 import { HostKvStore } from './host-store.ts';
 import { SlotPool } from './slot-pool.ts';
@@ -12,8 +12,6 @@ interface LayerState {
   length: number;
   /** Position held by each lite slot (-1 = none). */
   litePos: Int32Array;
-  /** Next lite slot to write. */
-  litePtr: number;
   /** `litePos` mirrored on the slots' device (L) i32, kept current with fill kernels (no sync). */
   litePosDevice: Tensor;
   stats: KvLayerStats;
@@ -37,9 +35,13 @@ export interface SlotView {
  * device and moves only the missing rows (gathered by the GPU straight from pinned memory), with
  * no host synchronisation. Knows nothing of models or of how selections are made.
  *
- * Token placement: position p < K goes to active slot p; later tokens enter the lite ring, which
- * is flushed to the store every L tokens. A prompt longer than K + L is stored whole and its last
- * L tokens fill the ring; its active slots stay empty until the first select().
+ * Token placement: position p < K goes to active slot p; later tokens enter the lite ring at slot
+ * K + (p − K) mod L (so while the sequence fits, position p sits at slot p). Every token is
+ * written to the store as it arrives (the ring is not flushed later: a row becomes a selection
+ * candidate only after it left the ring, and by then it is long in the store). A prompt longer
+ * than K + L is stored whole and its last L tokens fill the ring; its active slots stay empty
+ * until the first select(). {@link appendOnDevice} is the decode-step append with the position
+ * in device memory, for CUDA graph capture.
  */
 export class KvTierManager {
   readonly config: ResolvedKvTierConfig;
@@ -71,7 +73,6 @@ export class KvTierManager {
           pool,
           length: 0,
           litePos: new Int32Array(this.config.liteSlots).fill(-1),
-          litePtr: 0,
           litePosDevice,
           stats: emptyLayerStats(),
         });
@@ -110,35 +111,76 @@ export class KvTierManager {
     if (s.length === 0 && T > K + L) {
       // Long prompt: store all; the ring gets the last L tokens; active slots await select().
       s.stats.bytesDeviceToHost += s.store.write(0, k, v);
-      this.#writeSlots(s, K, k.slice(1, T - L, T), v.slice(1, T - L, T));
-      for (let j = 0; j < L; j++) s.litePos[j] = T - L + j;
-      this.#mirrorLite(s, 0, L);
-      s.litePtr = 0;
+      this.#writeRing(s, T - L, k.slice(1, T - L, T), v.slice(1, T - L, T));
       s.pool.resetMap('empty');
       s.length = T;
       return;
     }
-    let done = 0;
-    // Positions below K: active slots p, and the store right away.
-    const direct = Math.max(0, Math.min(T, K - s.length));
-    if (direct > 0) {
-      const kk = k.slice(1, 0, direct);
-      const vv = v.slice(1, 0, direct);
-      this.#writeSlots(s, s.length, kk, vv);
-      s.stats.bytesDeviceToHost += s.store.write(s.length, kk, vv);
-      s.length += direct;
-      done = direct;
+    if (T === 1 && s.length >= K) {
+      // A decode token: ring slot, store row and lite entry in one launch.
+      s.store.reserve(s.length + 1);
+      ringAppend({ k: k.select(1, 0), v: v.select(1, 0), slots: s.pool.slots, store: s.store.tensor, litePos: s.litePosDevice, ringStart: K, position: s.length });
+      this.#noteAppended(s);
+      return;
     }
-    // The rest goes through the ring in runs that do not wrap; a full ring is flushed.
-    while (done < T) {
-      const m = Math.min(T - done, L - s.litePtr);
-      this.#writeSlots(s, K + s.litePtr, k.slice(1, done, done + m), v.slice(1, done, done + m));
-      for (let j = 0; j < m; j++) s.litePos[s.litePtr + j] = s.length + j;
-      this.#mirrorLite(s, s.litePtr, m);
-      s.litePtr += m;
-      s.length += m;
+    // Every token goes to the store; positions below K also to active slot p, later ones to the ring.
+    s.stats.bytesDeviceToHost += s.store.write(s.length, k, v);
+    const direct = Math.max(0, Math.min(T, K - s.length));
+    if (direct > 0) this.#writeSlots(s, s.length, k.slice(1, 0, direct), v.slice(1, 0, direct));
+    if (direct < T) this.#writeRing(s, s.length + direct, k.slice(1, direct, T), v.slice(1, direct, T));
+    s.length += T;
+  }
+
+  /**
+   * Records the append of one decode token whose position is read from `position` (one i32 on the
+   * slots' device) when the work runs: its ring slot, store row and lite entry in one launch, with
+   * no host-side state touched, so a captured CUDA graph can replay it. k, v: (Hkv, D). Valid once
+   * the sequence holds at least K tokens (decode tokens then always enter the ring); after the
+   * work ran, {@link noteDeviceAppend} brings the host-side bookkeeping up to date.
+   */
+  appendOnDevice(l: number, k: Tensor, v: Tensor, position: Tensor): void {
+    const s = this.#layer(l);
+    if (s.length < this.config.activeSlots) throw new Error(`appendOnDevice: layer ${l} holds ${s.length} tokens, fewer than the ${this.config.activeSlots} active slots`);
+    ringAppend({ k, v, slots: s.pool.slots, store: s.store.tensor, litePos: s.litePosDevice, ringStart: this.config.activeSlots, positionTensor: position });
+  }
+
+  /**
+   * The host-side half of {@link appendOnDevice} (and of a select() the same replay ran, when
+   * `selected`): the token at the current length joined the ring and the store.
+   */
+  noteDeviceAppend(l: number, selected: boolean): void {
+    const s = this.#layer(l);
+    if (s.length + 1 > s.store.capacity) throw new Error(`noteDeviceAppend: layer ${l} is full (${s.store.capacity} tokens)`);
+    this.#noteAppended(s);
+    if (selected) s.stats.selections++;
+  }
+
+  /** Host-side bookkeeping of a ringAppend of the token at the current length. */
+  #noteAppended(s: LayerState): void {
+    const c = this.config;
+    s.litePos[(s.length - c.activeSlots) % c.liteSlots] = s.length;
+    s.store.noteWritten(s.length + 1);
+    s.length++;
+    s.stats.bytesDeviceToHost += c.kvHeads * c.rowBytes;
+  }
+
+  /** Positions of the stored rows the device-side append can reach without the store growing. */
+  get storeCapacity(): number {
+    return Math.min(...this.#layers.map((s) => s.store.capacity));
+  }
+
+  /** Writes positions [p0, p0 + T) (all ≥ K) into their ring slots, in runs that do not wrap (the last L win). */
+  #writeRing(s: LayerState, p0: number, k: Tensor, v: Tensor): void {
+    const K = this.config.activeSlots;
+    const L = this.config.liteSlots;
+    const T = k.size(1);
+    for (let done = 0; done < T; ) {
+      const j = (p0 + done - K) % L;
+      const m = Math.min(T - done, L - j);
+      this.#writeSlots(s, K + j, k.slice(1, done, done + m), v.slice(1, done, done + m));
+      for (let i = 0; i < m; i++) s.litePos[j + i] = p0 + done + i;
+      this.#mirrorLite(s, j, m);
       done += m;
-      if (s.litePtr === L) this.#flush(s);
     }
   }
 
@@ -170,39 +212,31 @@ export class KvTierManager {
     }
   }
 
-  /** Writes the full ring (consecutive positions in slot order) to the store. */
-  #flush(s: LayerState): void {
-    const c = this.config;
-    s.stats.bytesDeviceToHost += s.store.write(
-      s.litePos[0]!,
-      s.pool.half('k', 0, c.activeSlots, c.liteSlots),
-      s.pool.half('v', 0, c.activeSlots, c.liteSlots),
-    );
-    s.litePtr = 0;
-  }
-
   /** Oldest position in the lite ring: candidates for selection are [0, this). */
   oldestLitePosition(l: number): number {
     const s = this.#layer(l);
     if (s.length <= this.config.activeSlots + this.config.liteSlots) return s.length;
-    return s.litePos[s.litePtr]!;
+    return s.length - this.config.liteSlots;
   }
 
   /**
    * Makes the active slots hold `selection` (Hs, K) i32 — distinct positions < the store length,
-   * ascending per row, on the slots' device. Hits stay; only misses are fetched.
+   * ascending per row, on the slots' device. Hits stay; only misses are fetched. `onDiff` is
+   * called between the hit/miss launch and the fetch (profiling marks).
    */
-  select(l: number, selection: Tensor): void {
+  select(l: number, selection: Tensor, onDiff?: () => void): void {
     const s = this.#layer(l);
     const c = this.config;
     slotDiff(s.pool.slotMap, selection, s.pool.load, s.pool.misses);
+    onDiff?.();
     indexSelect(s.store.tensor, s.pool.load, {
       out: s.pool.slots.slice(1, 0, c.activeSlots),
       groupSize: c.layout === 'per-query-head' ? c.groupSize : 1,
       checkBounds: false,
       skipNegative: true,
     });
-    s.stats.selections++;
+    // A captured select() is counted by noteDeviceAppend at each replay.
+    if (!isCapturing()) s.stats.selections++;
   }
 
   /** What attention reads for layer `l`. */
@@ -228,7 +262,8 @@ export class KvTierManager {
   /** Positions held by the lite ring of layer `l` and the next slot to write. */
   lite(l: number): { positions: number[]; next: number } {
     const s = this.#layer(l);
-    return { positions: Array.from(s.litePos), next: s.litePtr };
+    const c = this.config;
+    return { positions: Array.from(s.litePos), next: Math.max(0, s.length - c.activeSlots) % c.liteSlots };
   }
 
   /**
@@ -260,7 +295,6 @@ export class KvTierManager {
       s.pool.resetMap('identity');
       s.length = 0;
       s.litePos.fill(-1);
-      s.litePtr = 0;
       fill(s.litePosDevice, -1);
       s.stats = emptyLayerStats();
       fill(s.pool.misses, 0);

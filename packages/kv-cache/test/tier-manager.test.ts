@@ -1,6 +1,6 @@
 // Oracles 4–6 of the LRQK spec for the tier manager alone: slot contents always equal the store
-// at the slot's position, the store holds K‖V at every position below its length (flushed every
-// L tokens), and hits/misses/bytes add up — for both layouts, on every available device.
+// at the slot's position, the store holds K‖V at every position below its length (written as
+// each token arrives), and hits/misses/bytes add up — for both layouts, on every available device.
 import { describe, expect, it } from 'vitest';
 import { backendInfo, Tensor, type Device } from '@lrqk/tensor';
 import { KvConfigError, KvTierManager, type KvLayout } from '../src/index.ts';

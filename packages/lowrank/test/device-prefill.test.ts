@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { backendInfo, randomNormal, Tensor, type Device } from '@lrqk/tensor';
 import { factorizeOnDevice } from '../src/device/index.ts';
+import { innerProducts } from '../src/device/inner-products.ts';
 import { factorizeHeads, frobeniusSq, initFactors, matFrom, matmul, matmulTN, prefillObjective, prefillResidual, randnMat, Rng, sub, type Mat } from '../src/index.ts';
 import { lowRankPlusNoise, truncatedSvdError } from './helpers.ts';
 
@@ -33,8 +34,9 @@ function headMat(data: Float32Array, h: number, rows: number, cols: number): Mat
 }
 
 describe.each(devices)('factorizeOnDevice on $label', ({ device, skip }) => {
-  for (const [heads, n, d, r, iters] of [[1, 40, 8, 3, 2], [3, 257, 64, 8, 2], [2, 129, 32, 4, 1], [2, 200, 32, 6, 6]] as const) {
-    it.skipIf(skip)(`heads=${heads} n=${n} d=${d} r=${r} iterations=${iters}: equals the float64 reference`, () => {
+  // chunkRows 16 and 50 split the sequence-long reductions (257 = 16·16 + 1 leaves a remainder).
+  for (const [heads, n, d, r, iters, chunkRows] of [[1, 40, 8, 3, 2, 0], [3, 257, 64, 8, 2, 16], [2, 129, 32, 4, 1, 4096], [2, 200, 32, 6, 6, 50]] as const) {
+    it.skipIf(skip)(`heads=${heads} n=${n} d=${d} r=${r} iterations=${iters} chunkRows=${chunkRows}: equals the float64 reference`, () => {
       const seed = (Math.random() * 1e6) | 0;
       const q = lowRankData(heads, n, d, seed);
       const k = lowRankData(heads, n, d, seed + 10);
@@ -46,6 +48,7 @@ describe.each(devices)('factorizeOnDevice on $label', ({ device, skip }) => {
         maxIter: iters,
         tol: 0,
         initial: { aQ: dev(aQ0, [heads, n, r]), aK: dev(aK0, [heads, n, r]) },
+        chunkRows,
       });
       const ref = factorizeHeads(
         Array.from({ length: heads }, (_, h) => ({
@@ -160,4 +163,32 @@ describe.each(devices)('prefill oracles H.8–H.10 on the device path ($label)',
     expect(ratios[1]!).toBeLessThanOrEqual(ratios[0]!);
     expect(ratios[1]!).toBeLessThan(1.1);
   });
+});
+
+describe.each(devices)('innerProducts on $label', ({ device, skip }) => {
+  for (const [heads, n, ra, rb, chunkRows] of [[1, 7, 3, 5, 0], [3, 301, 8, 33, 16], [2, 64, 32, 32, 32], [5, 1000, 4, 17, 333]] as const) {
+    it.skipIf(skip)(`(${heads}, ${n}, ${ra})ᵀ(${heads}, ${n}, ${rb}) in chunks of ${chunkRows} rows equals float64`, () => {
+      const seed = (Math.random() * 1e6) | 0;
+      const a = randomNormal(Tensor.empty([heads, n, ra], { device }), seed);
+      const b = randomNormal(Tensor.empty([heads, n, rb], { device }), seed + 1);
+      const av = a.toFloat64Array();
+      const bv = b.toFloat64Array();
+      const got = innerProducts(a, b, chunkRows).toFloat64Array();
+      expect(got.length).toBe(heads * ra * rb);
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < ra; i++)
+          for (let j = 0; j < rb; j++) {
+            let s = 0;
+            let m = 0;
+            for (let t = 0; t < n; t++) {
+              const p = av[(h * n + t) * ra + i]! * bv[(h * n + t) * rb + j]!;
+              s += p;
+              m += Math.abs(p);
+            }
+            expect(Math.abs(got[(h * ra + i) * rb + j]! - s)).toBeLessThanOrEqual(1e-5 * m + 1e-6);
+          }
+      a.dispose();
+      b.dispose();
+    });
+  }
 });

@@ -24,6 +24,13 @@ export interface BenchConfig {
   /** Floors: device memory bandwidth and host→device bandwidth, GB/s. */
   hbmGBps: number;
   pcieGBps: number;
+  /**
+   * Token ids fed to the timed decode steps: `random` (consecutive queries unrelated: LRQK's worst
+   * case for hits on a random-weight model) or `repeat` (the prompt's last id every step: queries
+   * change only through position and context, as in a model that keeps attending to the same
+   * places — a high hit rate).
+   */
+  decodeInput: 'random' | 'repeat';
   /** Where the JSON goes (a directory); none: no file. */
   outDir: string | undefined;
   seed: number;
@@ -36,6 +43,7 @@ export const BENCH_USAGE = `usage: node --conditions=source packages/models/benc
   --methods A,B,..    ${BENCH_METHODS.join(', ')}                             [all]
   --decode-steps N    timed decode steps per setup                             [32]
   --warmup N          untimed decode steps first                               [4]
+  --decode-input I    random | repeat: decode token ids (repeat: a high hit rate) [random]
   --dtype T           bf16 | f16 | f32                                         [bf16]
   --device D          cuda | cpu                                               [cuda]
   --rank R --top-k K --lite L                                                  [32, 2048, 64]
@@ -83,6 +91,7 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
         methods: { type: 'string', default: BENCH_METHODS.join(',') },
         'decode-steps': { type: 'string', default: '32' },
         warmup: { type: 'string', default: '4' },
+        'decode-input': { type: 'string', default: 'random' },
         dtype: { type: 'string', default: 'bf16' },
         device: { type: 'string', default: 'cuda' },
         rank: { type: 'string', default: '32' },
@@ -117,6 +126,8 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
   if (dtype !== 'bf16' && dtype !== 'f16' && dtype !== 'f32') throw new BenchArgsError(`--dtype must be bf16, f16 or f32, got '${dtype}'`);
   const device = s('device');
   if (device !== 'cuda' && device !== 'cpu') throw new BenchArgsError(`--device must be cuda or cpu, got '${device}'`);
+  const decodeInput = s('decode-input');
+  if (decodeInput !== 'random' && decodeInput !== 'repeat') throw new BenchArgsError(`--decode-input must be random or repeat, got '${decodeInput}'`);
   const contexts = s('contexts').split(',').filter((x) => x.trim() !== '').map(tokens);
   if (contexts.length === 0) throw new BenchArgsError('--contexts: name at least one length');
   const cfg: BenchConfig = {
@@ -126,6 +137,7 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
     methods: methods as BenchMethod[],
     decodeSteps: positiveInt('decode-steps', s('decode-steps')),
     warmupSteps: positiveInt('warmup', s('warmup'), 0),
+    decodeInput,
     dtype,
     device,
     rank: positiveInt('rank', s('rank')),

@@ -11,6 +11,10 @@ export interface BenchRow {
   /** LRQK's factorization (+ first selection) inside prefillMs. */
   factorizationMs: number;
   decodeMsPerToken: number;
+  /** With LRQK_PROFILE=1: device ms per token of each phase of LRQK's sparse decode step. */
+  decodePhases?: Record<string, number>;
+  /** How decode ran: one captured CUDA graph a token, or op by op. */
+  decodePath: 'cuda-graph' | 'eager';
   /** Device memory: peak during decode (weights included) and what the backend holds. */
   peakDeviceBytes: number;
   backendDeviceBytes: number;
@@ -88,6 +92,7 @@ function rowCells(r: RowWithFloor): string[] {
     fmt(r.prefillMs / 1e3),
     r.method.startsWith('lrqk') ? fmt((100 * r.factorizationMs) / r.prefillMs, 1) : '',
     fmt(r.decodeMsPerToken),
+    r.decodePath === 'cuda-graph' ? 'graph' : 'eager',
     fmt(r.floorMs),
     fmt(r.ratioToFloor),
     fmt(r.peakDeviceBytes / GiB),
@@ -100,7 +105,7 @@ function rowCells(r: RowWithFloor): string[] {
 
 /** A fixed-width text table of the rows. */
 export function renderTable(rows: RowWithFloor[]): string {
-  const head = ['context', 'method', 'prefill s', 'factor %', 'decode ms/tok', 'floor ms', '×floor', 'GPU GiB (peak)', 'backend GiB', 'hit rate', 'H→D MB/step', 'D→H MB/step'];
+  const head = ['context', 'method', 'prefill s', 'factor %', 'decode ms/tok', 'decode path', 'floor ms', '×floor', 'GPU GiB (peak)', 'backend GiB', 'hit rate', 'H→D MB/step', 'D→H MB/step'];
   const body = rows.map(rowCells);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -167,7 +172,7 @@ export function renderMarkdown(o: {
   goals: GoalCheck[];
   errors: { context: number; method: string; error: string }[];
 }): string {
-  const head = ['context', 'method', 'prefill (s)', 'factorization (% of prefill)', 'decode (ms/token)', 'floor (ms)', '× floor', 'GPU peak (GiB)', 'backend on GPU (GiB)', 'hit rate', 'H→D (MB/step)', 'D→H (MB/step)'];
+  const head = ['context', 'method', 'prefill (s)', 'factorization (% of prefill)', 'decode (ms/token)', 'decode path', 'floor (ms)', '× floor', 'GPU peak (GiB)', 'backend on GPU (GiB)', 'hit rate', 'H→D (MB/step)', 'D→H (MB/step)'];
   const rows = o.rows.map(rowCells);
   const table = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const goals = o.goals.map((g) => `- ${g.met === null ? 'n/a' : g.met ? 'met' : '**missed**'}: ${g.goal} — ${g.detail}`).join('\n');

@@ -44,23 +44,42 @@ export async function runSetup(model: LlamaModel, cfg: BenchConfig, context: num
     synchronize();
     const prefillMs = performance.now() - t0;
     const afterPrefill = backend.stats();
-    const next = promptIds(steps, s.vocabSize, cfg.seed + 7);
-    for (let i = 0; i < cfg.warmupSteps; i++) model.forward([next[i]!], backend).dispose();
-    synchronize();
-    resetPeakMemory();
-    const before = backend.stats();
-    const t1 = performance.now();
-    for (let i = cfg.warmupSteps; i < steps; i++) model.forward([next[i]!], backend).dispose();
-    synchronize();
-    const decodeMs = performance.now() - t1;
-    const after = backend.stats();
-    const peak = memoryStats().peakAllocatedBytes;
+    const next = cfg.decodeInput === 'repeat' ? new Array<number>(steps).fill(ids[ids.length - 1]!) : promptIds(steps, s.vocabSize, cfg.seed + 7);
+    // As generate() does: the first step eagerly, then a captured CUDA graph where the backend has
+    // one (full, LRQK once sparse; LRQK_CUDA_GRAPHS=0 measures the eager path).
+    let stepper: ReturnType<typeof model.decodeStepper>;
+    const decode = (i: number) => {
+      const pos = context + i;
+      if (stepper === undefined && i >= 1) stepper = model.decodeStepper(backend);
+      (stepper !== undefined ? stepper.step(next[i]!, pos) : model.forward([next[i]!], backend, { start: pos })).dispose();
+    };
+    let decodeMs: number;
+    let before: AttentionStats;
+    let after: AttentionStats;
+    let peak: number;
+    try {
+      for (let i = 0; i < cfg.warmupSteps; i++) decode(i);
+      synchronize();
+      resetPeakMemory();
+      before = backend.stats();
+      const t1 = performance.now();
+      for (let i = cfg.warmupSteps; i < steps; i++) decode(i);
+      synchronize();
+      decodeMs = performance.now() - t1;
+      after = backend.stats();
+      peak = memoryStats().peakAllocatedBytes;
+    } finally {
+      stepper?.dispose();
+    }
+    const decodePath = stepper !== undefined ? 'cuda-graph' : 'eager';
     return {
       context,
       method,
       prefillMs,
       factorizationMs: afterPrefill.extraPrefillMs ?? 0,
       decodeMsPerToken: decodeMs / cfg.decodeSteps,
+      decodePath,
+      ...(after.decodePhases ? { decodePhases: after.decodePhases } : {}),
       peakDeviceBytes: peak,
       backendDeviceBytes: after.deviceBytes,
       backendHostBytes: after.hostBytes,

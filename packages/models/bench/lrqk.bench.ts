@@ -32,7 +32,7 @@ export async function runBench(cfg: BenchConfig, log: (line: string) => void = c
   const setup = [
     `${cfg.model}, random weights built on the device: ${spec.layers} of ${fullLayers} layers${spec.layers < fullLayers ? ' (per-token times and bytes are for this depth; the memory goal scales the backend to full depth)' : ''}, ${cfg.dtype}, batch 1`,
     `weights ${(wBytes / 2 ** 30).toFixed(2)} GiB built (${(weightBytes(fullSpec, cfg.dtype) / 2 ** 30).toFixed(2)} GiB at full depth); LRQK r=${cfg.rank}, top-k=${cfg.topK}, lite=${cfg.lite}, 2 iterations, tol 1e-2`,
-    `decode: ${cfg.warmupSteps} warm-up + ${cfg.decodeSteps} timed steps after a random prompt (full and offload prefill in 4096-token chunks, LRQK whole); floors: HBM ${cfg.hbmGBps} GB/s, PCIe ${cfg.pcieGBps} GB/s`,
+    `decode: ${cfg.warmupSteps} warm-up + ${cfg.decodeSteps} timed steps after a random prompt, fed ${cfg.decodeInput === 'repeat' ? "the prompt's last token id every step (repeat: consecutive queries alike, a high hit rate)" : 'random token ids (consecutive queries unrelated: few hits)'} (full and offload prefill in 4096-token chunks, LRQK whole); floors: HBM ${cfg.hbmGBps} GB/s, PCIe ${cfg.pcieGBps} GB/s`,
   ];
   log(`bench:lrqk on ${device}`);
   for (const line of setup) log(`  ${line}`);
@@ -49,6 +49,10 @@ export async function runBench(cfg: BenchConfig, log: (line: string) => void = c
           const row = await runSetup(model, cfg, context, method);
           rows.push(row);
           log(`  ${tokensLabel(context)} ${method}: prefill ${(row.prefillMs / 1e3).toFixed(2)} s, decode ${row.decodeMsPerToken.toFixed(2)} ms/token (${((performance.now() - t) / 1e3).toFixed(1)} s)`);
+          if (row.decodePhases) {
+            const total = Object.values(row.decodePhases).reduce((a, b) => a + b, 0);
+            log(`    device ms/token by phase (LRQK_PROFILE=1, all layers): ${Object.entries(row.decodePhases).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; sum ${total.toFixed(3)}`);
+          }
         } catch (e) {
           // One setup failing (e.g. out of memory at the longest context) must not lose the others.
           const msg = (e as Error).message ?? String(e);

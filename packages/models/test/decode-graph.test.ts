@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo, Tensor } from '@lrqk/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FullAttention, generate, loadModel, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaModel } from '../src/index.ts';
+import { FullAttention, generate, loadModel, LrqkAttention, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaModel } from '../src/index.ts';
 import { drain } from './helpers.ts';
 
 const gpu = backendInfo().available;
@@ -31,6 +31,17 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 function full(m: LlamaModel, maxTokens: number): FullAttention {
   const s = m.spec;
   return new FullAttention({ layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens, dtype: m.dtype, device: m.device });
+}
+
+/** LRQK with K + L = 12 slots (so a 37-token prompt is sparse at once) and a short graph span. */
+function lrqk(m: LlamaModel, maxTokens: number): LrqkAttention & { graphHorizonFor(length: number): number } {
+  const s = m.spec;
+  const b = new LrqkAttention(
+    { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens, dtype: m.dtype, device: m.device },
+    { rank: 4, topK: 8, lite: 4, graphSpan: 16 },
+  );
+  // On the CPU graphHorizon() is undefined (no graphs); the horizon a capture would use.
+  return Object.assign(b, { graphHorizonFor: (length: number) => Math.min(maxTokens, length + 16) });
 }
 
 function argmax(t: Tensor): number {
@@ -69,12 +80,51 @@ describe('decode step driven by device tensors (CPU)', () => {
         const ids = Tensor.from([token], [1], { dtype: 'i32' });
         const p = Tensor.from([pos], [1], { dtype: 'i32' });
         const len = Tensor.from([pos + 1], [1], { dtype: 'i32' });
-        model.decodeStepOnDevice(ids, p, len, b, got);
+        model.decodeStepOnDevice(ids, { position: p, length: len, horizon: 64 }, b, got);
         b.endStep({ start: pos, tokens: 1, decode: true });
         expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array())).toBeLessThan(1e-5);
         token = argmax(want);
         for (const t of [want, got, ids, p, len]) t.dispose();
       }
+      expect(b.length).toBe(a.length);
+    } finally {
+      a.dispose();
+      b.dispose();
+      model.dispose();
+    }
+  });
+
+  it('LRQK: the device-driven sparse step gives the eager sparse step (logits, slots, counters)', async () => {
+    const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
+    const mk = () => lrqk(model, 64);
+    const a = mk();
+    const b = mk();
+    try {
+      // 37 prompt tokens > K + L = 12: every layer is sparse after the prompt.
+      model.forward(prompt, a).dispose();
+      model.forward(prompt, b).dispose();
+      expect(model.prepareRope(64)).toBe(true);
+      let token = 5;
+      for (let pos = prompt.length; pos < prompt.length + 8; pos++) {
+        const want = model.forward([token], a, { start: pos });
+        const got = Tensor.empty([1, model.spec.vocabSize]);
+        const ids = Tensor.from([token], [1], { dtype: 'i32' });
+        const p = Tensor.from([pos], [1], { dtype: 'i32' });
+        const len = Tensor.from([pos + 1], [1], { dtype: 'i32' });
+        model.decodeStepOnDevice(ids, { position: p, length: len, horizon: b.graphHorizonFor(pos) }, b, got);
+        b.endStep({ start: pos, tokens: 1, decode: true });
+        expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array()), `position ${pos}`).toBeLessThan(1e-5);
+        for (let l = 0; l < model.spec.layers; l++) {
+          expect(b.kv.lite(l)).toEqual(a.kv.lite(l));
+          expect(b.kv.pool(l).slotMap.toArray()).toEqual(a.kv.pool(l).slotMap.toArray());
+        }
+        token = argmax(want);
+        for (const t of [want, got, ids, p, len]) t.dispose();
+      }
+      const [sa, sb] = [a.stats(), b.stats()];
+      expect(sb.hits).toBe(sa.hits);
+      expect(sb.misses).toBe(sa.misses);
+      expect(sb.bytesDeviceToHost).toBe(sa.bytesDeviceToHost);
       expect(b.length).toBe(a.length);
     } finally {
       a.dispose();
@@ -89,7 +139,7 @@ describe('decode step driven by device tensors (CPU)', () => {
     const off: AttentionBackend = new OffloadAttention({ layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 64, dtype: 'f32', device: 'cpu' });
     const t = () => Tensor.zeros([1], { dtype: 'i32' });
     try {
-      expect(() => model.decodeStepOnDevice(t(), t(), t(), off, Tensor.empty([1, s.vocabSize]))).toThrow(/forwardGraphDecode/);
+      expect(() => model.decodeStepOnDevice(t(), { position: t(), length: t(), horizon: 64 }, off, Tensor.empty([1, s.vocabSize]))).toThrow(/forwardGraphDecode/);
     } finally {
       off.dispose();
       model.dispose();
@@ -123,6 +173,50 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
             got.dispose();
           }
           expect(() => graph!.step(token, 3)).toThrow(/not the cache length/);
+        } finally {
+          graph!.dispose();
+        }
+      } finally {
+        a.dispose();
+        b.dispose();
+        model.dispose();
+      }
+    });
+  }
+
+  for (const layout of ['per-kv-head', 'per-query-head'] as const) {
+    it.skipIf(!gpu)(`LRQK (${layout}): replayed and re-captured sparse steps give the eager steps' logits and counters`, async () => {
+      const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
+      const s = model.spec;
+      const mk = () =>
+        new LrqkAttention(
+          { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 128, dtype: 'f32', device: 'cuda' },
+          { rank: 4, topK: 8, lite: 4, graphSpan: 16, layout },
+        );
+      const a = mk();
+      const b = mk();
+      try {
+        model.forward(prompt, a).dispose();
+        model.forward(prompt, b).dispose();
+        let token = 3;
+        model.forward([token], a, { start: prompt.length }).dispose();
+        model.forward([token], b, { start: prompt.length }).dispose();
+        const graph = model.decodeStepper(b);
+        expect(graph).toBeDefined();
+        try {
+          for (let pos = prompt.length + 1; pos < prompt.length + 50; pos++) {
+            const want = model.forward([token], a, { start: pos });
+            const got = graph!.step(token, pos);
+            expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array()), `position ${pos}`).toBeLessThan(1e-4);
+            token = argmax(want);
+            want.dispose();
+            got.dispose();
+          }
+          // 49 graph steps over a 16-token span: captured again at least twice.
+          expect(graph!.captures).toBeGreaterThanOrEqual(3);
+          for (let l = 0; l < s.layers; l++) expect(b.kv.pool(l).slotMap.toArray()).toEqual(a.kv.pool(l).slotMap.toArray());
+          const [sa, sb] = [a.stats(), b.stats()];
+          expect([sb.hits, sb.misses, sb.bytesHostToDevice, sb.bytesDeviceToHost]).toEqual([sa.hits, sa.misses, sa.bytesHostToDevice, sa.bytesDeviceToHost]);
         } finally {
           graph!.dispose();
         }

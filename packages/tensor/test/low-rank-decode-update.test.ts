@@ -153,7 +153,7 @@ function poisonedI32(n: number, device: Device): Tensor {
 }
 
 /** Runs the op with poisoned outputs; returns every output as float64. */
-function run(c: Case, device: Device, extra: { check?: boolean } = {}) {
+function run(c: Case, device: Device, extra: { check?: boolean; position?: number; positionTensor?: Tensor } = {}) {
   const t = upload(c, device);
   const { hf, gq, r } = c.inp;
   const { kOmegaBuf, ...inputs } = t;
@@ -260,6 +260,13 @@ describe.each(devices)('lowRankDecodeUpdate on $label', ({ device, skip }) => {
       checkAgainstRef(c, run(c, device), `seed ${seed}`);
     });
   }
+
+  it.skipIf(skip)('positionTensor replaces position (read when the op runs)', () => {
+    const seed = freshSeed();
+    const c = makeCase(configs[configs.length - 1]!, seed);
+    const positionTensor = Tensor.from([c.inp.position], [1], { dtype: 'i32', device });
+    checkAgainstRef(c, run(c, device, { position: 0, positionTensor }), `seed ${seed}`);
+  });
 
   it.skipIf(skip)('stops per head when δ < tol (and maxIter 0 runs one iteration)', () => {
     const seed = freshSeed();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, topk, Tensor } from '../src/index.ts';
+import { ArgumentError, captureGraph, topk, Tensor } from '../src/index.ts';
 import { devices, floatDTypes, freshSeed, poisoned, quantize, randn, rng, upload } from './helpers.ts';
 import { topkRef } from './reference/select.ts';
 
@@ -43,6 +43,37 @@ describe.each(devices)('topk on $label', ({ device, skip }) => {
       expect(indices.toArray().slice(row * 4, row * 4 + 4)).toEqual([...ref.indices].sort((a, b) => a - b));
     }
   });
+
+  // One-block and multi-block CUDA paths; the count is read when the op runs, so one captured
+  // launch follows it across replays (CUDA), and a value outside [k, bound] is clamped.
+  for (const [rows, n, k] of [[3, 5000, 64], [2, 70001, 2048]] as const) {
+    it.skipIf(skip)(`rows=${rows} n=${n} k=${k}: lengthTensor + lengthOffset set the candidate count`, () => {
+      const seed = freshSeed();
+      const x = randn(rows * n, seed);
+      const xt = upload(x, [rows, n], 'f32', device);
+      const len = Tensor.zeros([1], { dtype: 'i32', device });
+      const outValues = poisoned([rows, k], 'f32', device);
+      const outIndices = poisoned([rows, k], 'i32', device);
+      const run = () => topk(xt, k, { sorted: 'index', outValues, outIndices, length: n - 7, lengthTensor: len, lengthOffset: -64 });
+      const graph = device === 'cuda' ? captureGraph(run) : undefined;
+      try {
+        // Wanted counts: inside the bound, past it (clamped to n − 7), below k (clamped to k).
+        for (const want of [Math.floor(n / 2) + 3, n + 100, 1]) {
+          len.copyFrom(Tensor.from([want + 64], [1], { dtype: 'i32' }));
+          if (graph) graph.replay();
+          else run();
+          const count = Math.min(n - 7, Math.max(k, want));
+          const got = outIndices.toArray();
+          for (let row = 0; row < rows; row++) {
+            const ref = topkRef(x.subarray(row * n, row * n + n), k, true, count);
+            expect(got.slice(row * k, row * k + k), `seed ${seed} row ${row} count ${count}`).toEqual([...ref.indices].sort((a, b) => a - b));
+          }
+        }
+      } finally {
+        graph?.dispose();
+      }
+    });
+  }
 
   it.skipIf(skip)('k outside [1, length] is an ArgumentError', () => {
     const x = Tensor.zeros([2, 8], { device });

@@ -4,6 +4,7 @@
 //   Q: (Hf, nQ, d) f32, K: (Hf, n, d) f32 (nQ = Gq·n when a KV group's queries are stacked).
 import { addScaled, cast, choleskySolve, copyStrided, matmul, randomNormal, Tensor } from '@lrqk/tensor';
 import { largestIndicesDescending } from '../init.ts';
+import { DEFAULT_CHUNK_ROWS, innerProducts } from './inner-products.ts';
 
 export type DeviceInit = 'randn' | 'top' | 'topcol';
 
@@ -19,6 +20,11 @@ export interface DeviceFactorizeOptions {
   seed?: number;
   /** Starting A_Q (Hf, nQ, r) and A_K (Hf, n, r) f32, copied (instead of `init`). */
   initial?: { aQ: Tensor; aK: Tensor };
+  /**
+   * Rows per chunk of the sequence-long reductions (AᵀA, AᵀX), summed afterwards; 0 computes each
+   * as one GEMM. Default 4096 (see innerProducts).
+   */
+  chunkRows?: number;
 }
 
 export interface DeviceFactors {
@@ -33,8 +39,8 @@ export interface DeviceFactors {
 }
 
 /** Σ of squares of every element of a (Hf, m, r) tensor, via the trace of its Gram matrices. */
-function sumSquares(x: Tensor): number {
-  const g = matmul(x, x, { transA: true, outDType: 'f32' });
+function sumSquares(x: Tensor, chunkRows: number): number {
+  const g = innerProducts(x, x, chunkRows);
   try {
     const r = x.size(2);
     const vals = g.toFloat64Array();
@@ -47,9 +53,9 @@ function sumSquares(x: Tensor): number {
 }
 
 /** B = (AᵀA)⁻¹ Aᵀ X: the least-squares code book of X on col(A). */
-function leastSquaresB(a: Tensor, x: Tensor): Tensor {
-  const gram = matmul(a, a, { transA: true });
-  const rhs = matmul(a, x, { transA: true });
+function leastSquaresB(a: Tensor, x: Tensor, chunkRows: number): Tensor {
+  const gram = innerProducts(a, a, chunkRows);
+  const rhs = innerProducts(a, x, chunkRows);
   try {
     return choleskySolve(gram, rhs);
   } finally {
@@ -62,10 +68,10 @@ function leastSquaresB(a: Tensor, x: Tensor): Tensor {
  * A' = X (Yᵀ A_other + λ B) (A_otherᵀ A_other + λ B Bᵀ)⁻¹ for X ∈ {Q, K}: the exact minimiser of
  * F over one A block (spec B.3 lines 3–4); solved as M Wᵀ = (A_otherᵀ Y + λ B) with M symmetric.
  */
-function updateA(x: Tensor, y: Tensor, aOther: Tensor, b: Tensor, lambda: number): Tensor {
-  const rhs = matmul(aOther, y, { transA: true }); // (Hf, r, d) = A_otherᵀ Y
+function updateA(x: Tensor, y: Tensor, aOther: Tensor, b: Tensor, lambda: number, chunkRows: number): Tensor {
+  const rhs = innerProducts(aOther, y, chunkRows); // (Hf, r, d) = A_otherᵀ Y
   addScaled(rhs, b, lambda, { out: rhs });
-  const m = matmul(aOther, aOther, { transA: true }); // (Hf, r, r)
+  const m = innerProducts(aOther, aOther, chunkRows); // (Hf, r, r)
   matmul(b, b, { transB: true, alpha: lambda, beta: 1, out: m });
   try {
     const wT = choleskySolve(m, rhs); // (Hf, r, d)
@@ -127,6 +133,7 @@ export function factorizeOnDevice(q: Tensor, k: Tensor, opts: DeviceFactorizeOpt
   const [lq, lk] = opts.lambda ?? [1, 1];
   const maxIter = opts.maxIter ?? 2;
   const tol = opts.tol ?? 1e-2;
+  const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const start = opts.initial ? { aQ: cast(opts.initial.aQ, 'f32'), aK: cast(opts.initial.aK, 'f32') } : initFactors(q, k, opts.rank, opts.init ?? 'randn', opts.seed ?? 0);
   let aQ = start.aQ;
   let aK = start.aK;
@@ -134,15 +141,15 @@ export function factorizeOnDevice(q: Tensor, k: Tensor, opts: DeviceFactorizeOpt
   let converged = false;
   let it = 0;
   for (; it < maxIter; it++) {
-    const bQ = leastSquaresB(aQ, q);
-    const bK = leastSquaresB(aK, k);
-    const aQn = updateA(q, k, aK, bQ, lq);
-    const aKn = updateA(k, q, aQn, bK, lk); // Gauss-Seidel: uses the new A_Q
+    const bQ = leastSquaresB(aQ, q, chunkRows);
+    const bK = leastSquaresB(aK, k, chunkRows);
+    const aQn = updateA(q, k, aK, bQ, lq, chunkRows);
+    const aKn = updateA(k, q, aQn, bK, lk, chunkRows); // Gauss-Seidel: uses the new A_Q
     bQ.dispose();
     bK.dispose();
     addScaled(aQ, aQn, -1, { out: aQ });
     addScaled(aK, aKn, -1, { out: aK });
-    const delta = Math.max(sumSquares(aQ) / aQ.numel, sumSquares(aK) / aK.numel);
+    const delta = Math.max(sumSquares(aQ, chunkRows) / aQ.numel, sumSquares(aK, chunkRows) / aK.numel);
     aQ.dispose();
     aK.dispose();
     aQ = aQn;
@@ -154,5 +161,5 @@ export function factorizeOnDevice(q: Tensor, k: Tensor, opts: DeviceFactorizeOpt
       break;
     }
   }
-  return { aQ, aK, bQ: leastSquaresB(aQ, q), bK: leastSquaresB(aK, k), iterations: it, converged, deltas };
+  return { aQ, aK, bQ: leastSquaresB(aQ, q, chunkRows), bK: leastSquaresB(aK, k, chunkRows), iterations: it, converged, deltas };
 }

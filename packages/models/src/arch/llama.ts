@@ -18,7 +18,7 @@ import {
   type Device,
   type RopeScaling,
 } from '@lrqk/tensor';
-import type { AttentionBackend, AttentionStep } from '../attention/backend.ts';
+import type { AttentionBackend, AttentionStep, DecodeStepTensors } from '../attention/backend.ts';
 import { Scope } from '../runtime/scope.ts';
 import { LlamaDecodeGraph } from './decode-graph.ts';
 
@@ -169,13 +169,14 @@ export class LlamaModel {
   }
 
   /**
-   * A decode step that a CUDA graph can capture (see {@link LlamaDecodeGraph}): the token id, its
-   * position and the cache length after it are read from the device tensors `ids`, `pos`, `length`
-   * (one i32 each), the backend writes and attends through `forwardGraphDecode`, and the logits go
-   * into `logits` (1, V) f32. Every intermediate is freed before it returns. The rope table must
-   * already cover the positions (see {@link LlamaModel.prepareRope}).
+   * A decode step that a CUDA graph can capture (see {@link LlamaDecodeGraph}): the token id is
+   * read from the device tensor `ids`, its position and the cache length after it from
+   * `step.position` and `step.length` (one i32 each), the backend writes and attends through
+   * `forwardGraphDecode`, and the logits go into `logits` (1, V) f32. Every intermediate is freed
+   * before it returns. The rope table must already cover the positions (see
+   * {@link LlamaModel.prepareRope}).
    */
-  decodeStepOnDevice(ids: Tensor, pos: Tensor, length: Tensor, backend: AttentionBackend, logits: Tensor): void {
+  decodeStepOnDevice(ids: Tensor, step: DecodeStepTensors, backend: AttentionBackend, logits: Tensor): void {
     const graphDecode = backend.forwardGraphDecode?.bind(backend);
     if (graphDecode === undefined) throw new Error(`decodeStepOnDevice: the ${backend.name} backend has no forwardGraphDecode`);
     const table = this.#rope;
@@ -183,7 +184,7 @@ export class LlamaModel {
     const scope = new Scope();
     try {
       const x = scope.track(embedding(this.weights.embed, ids, { checkBounds: false }));
-      this.#layers(x, pos, table, DEFAULT_MLP_CHUNK_TOKENS, (l, q, k, v, out) => graphDecode(l, q, k, v, out, { position: pos, length }));
+      this.#layers(x, step.position, table, DEFAULT_MLP_CHUNK_TOKENS, (l, q, k, v, out) => graphDecode(l, q, k, v, out, step));
       this.#head(x, logits);
     } finally {
       scope.dispose();

@@ -30,6 +30,11 @@ export interface DecodeStepTensors {
   position: Tensor;
   /** Cache length after the step (position + 1). */
   length: Tensor;
+  /**
+   * Host-side constant: the largest cache length the recorded work will serve (the graph is
+   * captured again beyond it), from the backend's graphHorizon() or its maxTokens.
+   */
+  horizon: number;
 }
 
 /** Counters a backend reports (all optional; approximate backends fill hit/miss fields). */
@@ -50,6 +55,11 @@ export interface AttentionStats {
    */
   solveJitterHeads?: number;
   solveFailedHeads?: number;
+  /**
+   * With LRQK_PROFILE=1 (LRQK on CUDA): device milliseconds per decoded token spent in each phase
+   * of the sparse decode step, summed over layers (eager steps only).
+   */
+  decodePhases?: Record<string, number>;
   /** Attention fidelity of an approximate backend (LRQK with `fidelity: true`). */
   fidelity?: FidelityStats;
 }
@@ -95,13 +105,19 @@ export interface AttentionBackend {
    * Optional: one decode token whose position and resulting cache length are read from device
    * tensors when the work runs, not from a host-side step, so that a CUDA graph can capture the
    * step once and replay it for every later token (see LlamaDecodeGraph). q: (1, H, D), k/v:
-   * (1, Hkv, D), out (1, H, D). The caller checks `position < maxTokens` on the host first and
-   * calls `endStep` after each replay. Backends whose decode depends on host-side decisions
-   * (LRQK's hit/miss bookkeeping, the offload baseline's copies) leave it out.
+   * (1, Hkv, D), out (1, H, D). The caller checks `position < t.horizon` on the host first and
+   * calls `endStep` after each replay. Backends whose decode depends on host-side decisions (the
+   * offload baseline's copies) leave it out.
    */
   forwardGraphDecode?(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, t: DecodeStepTensors): void;
   /** Capacity in tokens, for backends that implement forwardGraphDecode. */
   readonly maxTokens?: number;
+  /**
+   * Optional, with forwardGraphDecode: the largest cache length a graph captured now, at cache
+   * length `length`, may serve (the caller captures again past it); undefined while the backend
+   * must still decode eagerly (LRQK before every layer is sparse). Absent: maxTokens, always.
+   */
+  graphHorizon?(length: number): number | undefined;
   /** Called once after every layer has seen a chunk (lets backends advance per-step state). */
   endStep?(step: AttentionStep): void;
   /** Number of tokens stored so far. */

@@ -14,7 +14,7 @@ export interface LrqkOptions {
   layout: KvLayout;
   /**
    * How a KV group's proxy scores are combined in the shared layout: `max` (default) keeps a key
-   * that one query head needs; `sum` (one GEMV) lets the other heads' scores cancel it.
+   * that one query head needs; `sum` lets the other heads' scores cancel it.
    */
   groupScore: GroupScore;
   /** Starting factors of the prefill factorization (spec B.4): seeded `randn`, `top` or `topcol`. */
@@ -28,6 +28,11 @@ export interface LrqkOptions {
    * kept in an extra device copy of K): slow, for evaluation; reported as `stats().fidelity`.
    */
   fidelity: boolean;
+  /**
+   * CUDA graph decode: tokens one captured graph serves before it is captured again. Its proxy
+   * scores cover the candidates up to that far, so a longer span reads more of A_K every step.
+   */
+  graphSpan: number;
 }
 
 export const defaultLrqkOptions: LrqkOptions = {
@@ -43,11 +48,12 @@ export const defaultLrqkOptions: LrqkOptions = {
   seed: 0,
   candidateOffByOne: false,
   fidelity: false,
+  graphSpan: 8192,
 };
 
 export function resolveLrqkOptions(o: Partial<LrqkOptions> = {}): LrqkOptions {
   const r = { ...defaultLrqkOptions, ...o };
-  for (const [name, v] of [['rank', r.rank], ['topK', r.topK], ['lite', r.lite]] as const) {
+  for (const [name, v] of [['rank', r.rank], ['topK', r.topK], ['lite', r.lite], ['graphSpan', r.graphSpan]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`lrqk: ${name} must be a positive integer, got ${v}`);
   }
   const [itPrefill, itDecode] = r.iterations;

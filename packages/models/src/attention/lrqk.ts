@@ -6,6 +6,9 @@
 // exact over the K + L resident full-precision rows. No host synchronisation per layer.
 // While the sequence fits in K + L slots, attention is dense and exact; the factorization runs
 // when it first outgrows them (using every query seen so far).
+// Once every layer is sparse, the decode step also exists with its position and length in device
+// memory (forwardGraphDecode), so a CUDA graph captures it: the per-layer chain of ~15 small
+// launches then costs one graph launch a token instead of their host-side submission.
 import { KvTierManager } from '@lrqk/kv-cache';
 import { factorizeOnDevice, ProxySelector } from '@lrqk/lowrank/device';
 import {
@@ -14,12 +17,14 @@ import {
   copyStrided,
   fill,
   groupMax,
+  isCapturing,
   lowRankDecodeUpdate,
   synchronize,
   Tensor,
 } from '@lrqk/tensor';
-import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep } from './backend.ts';
+import type { AttentionBackend, AttentionShape, AttentionStats, AttentionStep, DecodeStepTensors } from './backend.ts';
 import { FidelityRecorder } from './lrqk-fidelity.ts';
+import { PhaseTimer } from './phase-timer.ts';
 import { resolveLrqkOptions, type LrqkOptions } from './lrqk-options.ts';
 
 interface LayerFactors {
@@ -56,6 +61,10 @@ export class LrqkAttention implements AttentionBackend {
   readonly #selector: ProxySelector;
   /** Present with `fidelity: true`: exact-attention comparison at every sparse step. */
   readonly #fidelity: FidelityRecorder | undefined;
+  /** LRQK_PROFILE=1 on CUDA: device time of each phase of the eager sparse decode steps (syncs per layer). */
+  readonly #timer: PhaseTimer | undefined;
+  /** The last forwardGraphDecode ran directly rather than into a capture (its selections are counted). */
+  #ranOutsideGraph = false;
 
   constructor(shape: AttentionShape, options: Partial<LrqkOptions> = {}) {
     this.options = resolveLrqkOptions(options);
@@ -81,10 +90,55 @@ export class LrqkAttention implements AttentionBackend {
     this.#keys = new Array(shape.layers).fill(undefined);
     this.#selector = new ProxySelector({ heads: this.#hf, queriesPerHead: this.#gq, topK: o.topK, groupScore: o.groupScore, device: shape.device });
     this.#fidelity = o.fidelity ? new FidelityRecorder(shape, o.topK) : undefined;
+    this.#timer = process.env['LRQK_PROFILE'] === '1' && shape.device === 'cuda' ? new PhaseTimer() : undefined;
   }
 
   get length(): number {
     return this.#length;
+  }
+
+  get maxTokens(): number {
+    return Math.min(this.#shape.maxTokens, this.kv.storeCapacity);
+  }
+
+  /**
+   * The largest cache length a decode graph captured at `length` serves: up to `graphSpan` tokens
+   * on (its proxy scores cover the candidates that far). Undefined — decode eagerly — until every
+   * layer is sparse, and always with `fidelity` (its measurements read the device every step) or
+   * LRQK_PROFILE=1 (phase timing needs the eager steps).
+   */
+  graphHorizon(length: number): number | undefined {
+    if (this.#fidelity || this.#timer || this.#shape.device !== 'cuda' || this.#factors.some((f) => f === undefined)) return undefined;
+    if (length <= this.options.topK + this.options.lite) return undefined;
+    return Math.min(this.maxTokens, length + this.options.graphSpan);
+  }
+
+  /**
+   * The sparse decode step of {@link forward} with its position and length on the device: append
+   * to the ring and store, factor update, proxy scores over the rows below the horizon with the
+   * top-k taking only the candidates below the device-side length − L, hit/miss and fetch, exact
+   * attention over the slots. Records the same launches for every token; endStep() then brings
+   * the host-side bookkeeping up to date. Valid while graphHorizon() is defined.
+   */
+  forwardGraphDecode(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, t: DecodeStepTensors): void {
+    const f = this.#factors[layer];
+    if (f === undefined) throw new Error(`lrqk: layer ${layer} is not sparse yet; decode it eagerly`);
+    const o = this.options;
+    // Run directly (not recorded into a graph), select() counts its selection itself.
+    this.#ranOutsideGraph = !isCapturing();
+    this.kv.appendOnDevice(layer, k.select(0, 0), v.select(0, 0), t.position);
+    const bound = t.horizon - o.lite - (o.candidateOffByOne ? 1 : 0);
+    this.#update(layer, q, k, { positionTensor: t.position });
+    const indices = this.#selector.select(f.qHat.view([this.#hf, this.#gq, o.rank]), f.aK, bound, {
+      count: { length: t.length, offset: -o.lite - (o.candidateOffByOne ? 1 : 0) },
+    });
+    try {
+      this.kv.select(layer, indices);
+    } finally {
+      indices.dispose();
+    }
+    const view = this.kv.view(layer);
+    attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
   }
 
   forward(layer: number, q: Tensor, k: Tensor, v: Tensor, out: Tensor, step: AttentionStep): void {
@@ -93,8 +147,11 @@ export class LrqkAttention implements AttentionBackend {
     this.#fidelity?.append(layer, k, step.start);
     if (this.#factors[layer] !== undefined) {
       if (step.tokens !== 1) throw new Error('lrqk: after the prompt, tokens are decoded one at a time');
+      this.#timer?.start();
       this.kv.append(layer, k.transpose(0, 1), v.transpose(0, 1));
+      this.#timer?.mark('append');
       this.#decodeStep(layer, q, k, out, n);
+      this.#timer?.finish();
       this.#measure(layer, q, n);
       return;
     }
@@ -246,9 +303,12 @@ export class LrqkAttention implements AttentionBackend {
     const f = this.#factors[layer]!;
     const oldest = this.kv.oldestLitePosition(layer);
     const P = o.candidateOffByOne ? oldest - 1 : oldest;
-    const indices = this.#selector.select(queries, f.aK, P);
+    const t = this.#timer;
+    const indices = this.#selector.select(queries, f.aK, P, t ? { onScores: () => t.mark('proxy scores') } : {});
+    t?.mark('top-k');
     try {
-      this.kv.select(layer, indices);
+      this.kv.select(layer, indices, t ? () => t.mark('hit/miss') : undefined);
+      t?.mark('fetch misses');
     } finally {
       indices.dispose();
     }
@@ -256,19 +316,31 @@ export class LrqkAttention implements AttentionBackend {
 
   #decodeStep(layer: number, q: Tensor, k: Tensor, out: Tensor, n: number): void {
     const o = this.options;
-    const s = this.#shape;
     const f = this.#factors[layer]!;
     const view = this.kv.view(layer);
+    this.#update(layer, q, k, { position: n - 1 });
+    this.#timer?.mark('factor update');
+    this.#select(layer, f.qHat.view([this.#hf, this.#gq, o.rank]));
+    attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
+    this.#timer?.mark('attention');
+  }
+
+  /** The decode factor update (C.2–C.3) of the newest token, whose position is given on the host or device. */
+  #update(layer: number, q: Tensor, k: Tensor, at: { position: number } | { positionTensor: Tensor }): void {
+    const o = this.options;
+    const s = this.#shape;
+    const f = this.#factors[layer]!;
     lowRankDecodeUpdate({
       q: q.select(0, 0),
       k: k.select(0, 0),
       bQ: f.bQ,
       bK: f.bK,
-      kOmega: view.k,
+      kOmega: this.kv.view(layer).k,
       aK: f.aK,
       slotMap: this.kv.pool(layer).slotMap,
       litePos: this.kv.litePositions(layer),
-      position: n - 1,
+      position: 'position' in at ? at.position : 0,
+      ...('positionTensor' in at ? { positionTensor: at.positionTensor } : {}),
       groupSize: s.heads / s.kvHeads,
       queriesPerHead: this.#gq,
       lambda1: o.lambdas[2],
@@ -283,11 +355,15 @@ export class LrqkAttention implements AttentionBackend {
     // Solver failures are kept, not lost: worst = max(worst, status), on the device.
     copyStrided(f.worst.select(0, 1), f.status);
     groupMax(f.worst.view([1, 2, this.#hf]), { out: f.worst.slice(0, 0, 1) });
-    this.#select(layer, f.qHat.view([this.#hf, this.#gq, o.rank]));
-    attentionDecode(q.select(0, 0), view.k, view.v, { out: out.select(0, 0) });
   }
 
   endStep(step: AttentionStep): void {
+    // After a graph replay the host-side bookkeeping has not seen the token yet (an eager step
+    // appended it already): the ring, store and counters catch up here.
+    if (step.decode && step.tokens === 1 && this.kv.length(0) === step.start) {
+      for (let l = 0; l < this.#shape.layers; l++) this.kv.noteDeviceAppend(l, !this.#ranOutsideGraph);
+    }
+    this.#ranOutsideGraph = false;
     this.#length = step.start + step.tokens;
   }
 
@@ -317,6 +393,13 @@ export class LrqkAttention implements AttentionBackend {
     return { jitter, failed };
   }
 
+  /** Mean device milliseconds per decoded token of each phase, over the layers. */
+  #phases(t: PhaseTimer): Record<string, number> {
+    const { steps, ms } = t.totals();
+    const tokens = steps / this.#shape.layers;
+    return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, tokens > 0 ? v / tokens : NaN]));
+  }
+
   stats(): AttentionStats {
     const kv = this.kv.stats();
     const issues = this.#solveIssues();
@@ -332,6 +415,7 @@ export class LrqkAttention implements AttentionBackend {
       extraPrefillMs: this.#extraPrefillMs,
       solveJitterHeads: issues.jitter,
       solveFailedHeads: issues.failed,
+      ...(this.#timer ? { decodePhases: this.#phases(this.#timer) } : {}),
       ...(this.#fidelity ? { fidelity: this.#fidelity.stats(Float64Array.from(kv.layers, (l) => (l.hits + l.misses > 0 ? l.hits / (l.hits + l.misses) : 1))) } : {}),
     };
   }
@@ -341,5 +425,6 @@ export class LrqkAttention implements AttentionBackend {
     this.kv.dispose();
     this.#selector.dispose();
     this.#fidelity?.dispose();
+    this.#timer?.dispose();
   }
 }

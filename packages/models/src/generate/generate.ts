@@ -160,6 +160,9 @@ export async function* generate(
   const t1 = performance.now();
   let stepper: DecodeStepper | undefined;
   let eagerSteps = 0;
+  // Whether to ask for a stepper again later: a backend may only be ready for graphs once the
+  // sequence is long enough (LRQK: once every layer is sparse).
+  let askAgain = true;
   try {
     while (out.length < opts.maxTokens) {
       if (opts.signal?.aborted) {
@@ -199,7 +202,10 @@ export async function* generate(
       const position = promptIds.length + out.length - 1;
       // The first decode step runs eagerly (creating lazy library state), then the model may offer
       // a captured-graph path for the rest.
-      if (stepper === undefined && eagerSteps === 1 && model.decodeStepper !== undefined) stepper = model.decodeStepper(backend);
+      if (stepper === undefined && askAgain && eagerSteps >= 1 && model.decodeStepper !== undefined) {
+        stepper = model.decodeStepper(backend);
+        askAgain = stepper === undefined && backend.forwardGraphDecode !== undefined && backend.graphHorizon?.(position) === undefined;
+      }
       if (stepper !== undefined) {
         logits = stepper.step(id, position);
       } else {

@@ -1,5 +1,6 @@
 #include "args.h"
 #include "storage.h"
+#include "../core/cuda_runtime.h"
 
 namespace lrqk::binding {
 
@@ -50,6 +51,24 @@ bool optional_tensor_arg(const Napi::Value& v, const char* op, const char* name,
   if (v.IsUndefined() || v.IsNull()) return false;
   out = tensor_arg(v, op, name);
   return true;
+}
+
+DeviceScalar device_scalar_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, const TensorArg& like) {
+  DeviceScalar d;
+  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return d;
+  TensorArg t = tensor_arg(info[i], op, name);
+  expect_dtype(t, DType::I32, op, name);
+  if (t.numel() != 1) fail(ErrorKind::Shape, op, std::string(op) + ": " + name + " must hold one element, got " + t.shape_str());
+  if ((t.mem == MemKind::Cuda) != (like.mem == MemKind::Cuda))
+    fail(ErrorKind::Device, op, std::string(op) + ": " + name + " must be on the same device as the op's tensors");
+  d.present = true;
+  if (t.mem == MemKind::Cuda) {
+    d.dev = static_cast<const int32_t*>(t.data);
+  } else {
+    if (t.mem == MemKind::Pinned) cuda::synchronize_stream(nullptr);
+    d.host = *static_cast<const int32_t*>(t.data);
+  }
+  return d;
 }
 
 Backend backend_for(const char* op, std::initializer_list<const TensorArg*> ts) {

@@ -29,6 +29,17 @@ int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const 
 bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 std::string str_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 
+// An optional one-element i32 tensor (argument i) holding a count or position the op reads when it
+// runs. On the device its pointer goes to the kernel, so a captured CUDA graph replays the op with
+// whatever the tensor then holds; in host memory it is read now (after the stream drains, when
+// pinned: async copies may target it). `like` fixes the device it must be on.
+struct DeviceScalar {
+  bool present = false;
+  const int32_t* dev = nullptr;  // set when the tensor is on the device
+  int64_t host = 0;              // the value, when the tensor is in host memory
+};
+DeviceScalar device_scalar_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, const TensorArg& like);
+
 void expect_float(const TensorArg& t, const char* op, const char* name);
 void expect_index(const TensorArg& t, const char* op, const char* name);
 void expect_dtype(const TensorArg& t, DType d, const char* op, const char* name);

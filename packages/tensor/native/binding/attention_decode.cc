@@ -47,21 +47,12 @@ static Napi::Value attention_decode(const Napi::CallbackInfo& info) {
     fail(ErrorKind::Shape, op, std::string(op) + ": out " + a.out.shape_str() + " must hold (H, D) = (" + std::to_string(a.heads) + ", " + std::to_string(a.dim) + ")");
   if (a.kv_heads < 1 || a.heads % a.kv_heads != 0)
     fail(ErrorKind::Shape, op, std::string(op) + ": query heads " + std::to_string(a.heads) + " must be a multiple of KV heads " + std::to_string(a.kv_heads));
-  const bool device_length = info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull();
-  TensorArg len_t;
-  if (device_length) {
-    len_t = tensor_arg(info[6], op, "lengthTensor");
-    expect_dtype(len_t, DType::I32, op, "lengthTensor");
-    if (len_t.numel() != 1) fail(ErrorKind::Shape, op, std::string(op) + ": lengthTensor must hold one element, got " + len_t.shape_str());
-    if ((len_t.mem == MemKind::Cuda) != (a.q.mem == MemKind::Cuda))
-      fail(ErrorKind::Device, op, std::string(op) + ": lengthTensor must be on the same device as q");
-    if (len_t.mem == MemKind::Cuda) {
-      a.length_dev = static_cast<const int32_t*>(len_t.data);
-      a.length = s;
-    } else {
-      if (len_t.mem == MemKind::Pinned) cuda::synchronize_stream(nullptr);  // async copies may target it
-      a.length = *static_cast<const int32_t*>(len_t.data);
-    }
+  const DeviceScalar len = device_scalar_arg(info, 6, op, "lengthTensor", a.q);
+  if (len.dev) {
+    a.length_dev = len.dev;
+    a.length = s;
+  } else if (len.present) {
+    a.length = len.host;
   }
   if (a.length < 1 || a.length > s)
     fail(ErrorKind::Shape, op, std::string(op) + ": length " + std::to_string(a.length) + " must be in [1, " + std::to_string(s) + "] (rows of k/v)");

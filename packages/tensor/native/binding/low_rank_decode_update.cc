@@ -23,7 +23,8 @@ double finite_arg(const Napi::CallbackInfo& info, size_t i, const char* name, do
 
 // lowRankDecodeUpdate(q, k, bQ, bK, kOmega, aK, slotMap, litePos, qHat, kHat, status, delta|null,
 //                     iterations|null, position, groupSize, queriesPerHead, lambda1, lambda2,
-//                     maxIter, tol, eps)
+//                     maxIter, tol, eps, positionTensor?) — positionTensor (one i32 on q's device)
+//                     replaces `position` (see ops/low_rank_decode_update.h).
 static Napi::Value low_rank_decode_update(const Napi::CallbackInfo& info) {
   const char* op = kOp;
   LowRankDecodeUpdateArgs a;
@@ -115,7 +116,10 @@ static Napi::Value low_rank_decode_update(const Napi::CallbackInfo& info) {
   expect_dim(a.a_k, 2, a.r, op, "aK");
   expect_last_contiguous(a.a_k, "aK");
   a.cap = a.a_k.size(1);
-  if (a.position < 0 || a.position >= a.cap)
+  const DeviceScalar pos = device_scalar_arg(info, 21, op, "positionTensor", a.q);
+  if (pos.dev) a.position_dev = pos.dev;
+  else if (pos.present) a.position = pos.host;
+  if (!a.position_dev && (a.position < 0 || a.position >= a.cap))
     fail(ErrorKind::Index, op, std::string(op) + ": position " + std::to_string(a.position) + " outside aK's capacity [0, " + std::to_string(a.cap) + ")");
 
   expect_ndim(a.q_hat, 2, op, "qHat");

@@ -1,9 +1,11 @@
+#include <algorithm>
 #include "../ops/topk.h"
 #include "args.h"
 #include "registry.h"
 
 namespace lrqk::binding {
-// topk(x, values, indices, k, length, largest, sort)
+// topk(x, values, indices, k, length, largest, sort, lengthTensor?, lengthOffset?) — with lengthTensor the
+// candidate count is its value + lengthOffset, clamped to [k, length] (see ops/topk.h).
 static Napi::Value topk(const Napi::CallbackInfo& info) {
   const char* op = "topk";
   TopkArgs a;
@@ -23,6 +25,13 @@ static Napi::Value topk(const Napi::CallbackInfo& info) {
   expect_contiguous(a.indices, op, "indices");
   a.rows = a.x.size(0);
   const int64_t n = a.x.size(1);
+  const DeviceScalar len = device_scalar_arg(info, 7, op, "lengthTensor", a.x);
+  if (len.present) {
+    a.length_offset = info.Length() > 8 && !info[8].IsUndefined() ? int_arg(info, 8, op, "lengthOffset") : 0;
+    if (a.length < a.k) fail(ErrorKind::Argument, op, "topk: the bound on a device-side length (" + std::to_string(a.length) + ") is below k = " + std::to_string(a.k));
+    if (len.dev) a.length_dev = len.dev;
+    else a.length = std::min(a.length, std::max<int64_t>(a.k, len.host + a.length_offset));
+  }
   if (a.length < 0 || a.length > n) fail(ErrorKind::Argument, op, "topk: length " + std::to_string(a.length) + " outside [0, " + std::to_string(n) + "]");
   if (a.k < 1 || a.k > a.length) fail(ErrorKind::Argument, op, "topk: k = " + std::to_string(a.k) + " must be in [1, " + std::to_string(a.length) + "]");
   if (a.k > 4096) fail(ErrorKind::Argument, op, "topk: k ≤ 4096 supported, got " + std::to_string(a.k));

@@ -1,5 +1,7 @@
-// CUDA kernel of low_rank_decode_update (see ops/low_rank_decode_update.h).
-// One block of 256 threads per factor head; everything per head lives in shared memory:
+// CUDA kernels of low_rank_decode_update (see ops/low_rank_decode_update.h).
+// lrdu_rows_kernel spreads the sums over the S resident rows (step 2) over (Hf, parts) blocks;
+// lrdu_kernel then runs one block of 256 threads per factor head; everything per head lives in
+// shared memory:
 //   the r×r matrices MQ2 = B_QB_Qᵀ + λ2·A_ΩᵀA_Ω, MK = B_KB_Kᵀ (lower triangles only) and a
 //   Cholesky work matrix (leading dim `ld`, odd, so that column walks hit distinct banks), q_g
 //   (later e_g), k (later e_K), the r-vectors of the solve, and one union region holding either
@@ -13,6 +15,7 @@
 // The r×r systems use an in-place symmetric elimination with one barrier per column; the
 // triangular solves run one warp per right-hand side, with the vector in registers.
 // No host synchronisation; everything runs on the current stream.
+#include <algorithm>
 #include "../core/dispatch.h"
 #include "../ops/low_rank_decode_update.h"
 #include "common.cuh"
@@ -57,9 +60,7 @@ __host__ __device__ inline Layout make_layout(int R, int D, int Gq) {
   L.P = take(Gq * Gq);
   L.E = take(Gq * Gq);
   L.scal = take(kScalars);
-  const int b_tile = R * L.ldb;                         // one B matrix
-  const int row_tile = kTile * R + Gq * kTile + kTile;  // A tile, w tile, positions (int)
-  L.tile = take(b_tile > row_tile ? b_tile : row_tile);
+  L.tile = take(R * L.ldb);  // one B matrix
   L.total = o;
   return L;
 }
@@ -75,8 +76,11 @@ struct Params {
   float* q_hat; float* k_hat; int32_t* status; float* delta; int32_t* iters;
   int R, D, Gq, group, S, kact, max_iter;
   int64_t cap, position;
+  const int32_t* position_dev;  // when set, the position (read by the kernel)
   float lambda1, lambda2, tol, eps;
   bool vec;  // kOmega rows can be read with aligned 16-byte loads
+  float* part;  // (Hf, parts, ntri + Gq·R) partial sums of step 2 (lrdu_rows_kernel)
+  int parts, part_rows;
 };
 
 __device__ __forceinline__ float load_any(const void* p, int dt, int64_t i) {
@@ -302,6 +306,92 @@ __device__ int solve_spd(const Layout& L, float* sm, const float* base, const fl
   return code;
 }
 
+// Step 2 of the update, spread over many blocks: block (b, part) takes the resident rows
+// [part·part_rows, +part_rows) of factor head b, one tile at a time, and writes its partial
+// Σ A_tᵀA_t (lower triangle) and Σ w_{g,t} A_t to p.part[b][part]. One block per head would leave
+// most SMs idle behind a latency-bound loop over all S rows.
+template <class TK, class TA>
+__global__ void __launch_bounds__(kThreads) lrdu_rows_kernel(const Params p) {
+  extern __shared__ float4 smem4[];
+  float* sm = reinterpret_cast<float*>(smem4);
+  const int R = p.R, D = p.D, Gq = p.Gq;
+  const int ntri = R * (R + 1) / 2, nitems = ntri + Gq * R;
+  float* sQ = sm;                                   // Gq × D
+  float* sA = sQ + align4(Gq * D);                  // kTile × R
+  float* sW = sA + kTile * R;                       // Gq × kTile
+  int* sPos = reinterpret_cast<int*>(sW + Gq * kTile);  // kTile
+  float* sAcc = reinterpret_cast<float*>(sPos + kTile);  // nitems
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int64_t b = blockIdx.x;
+  const int64_t position = p.position_dev ? int64_t(*p.position_dev) : p.position;
+  for (int idx = tid; idx < Gq * D; idx += kThreads) {
+    const int g = idx / D, j = idx % D;
+    sQ[idx] = load_any(p.q, p.q_dt, (b * Gq + g) * p.q_rs + j);
+  }
+  for (int i = tid; i < nitems; i += kThreads) sAcc[i] = 0.f;
+  __syncthreads();
+  const TK* kom = static_cast<const TK*>(p.kom) + b * p.kom_s0;
+  const TA* ak = static_cast<const TA*>(p.a_k) + b * p.ak_s0;
+  const int s_begin = int(blockIdx.y) * p.part_rows, s_end = min(p.S, s_begin + p.part_rows);
+  for (int s0 = s_begin; s0 < s_end; s0 += kTile) {
+    const int nt = min(kTile, s_end - s0);
+    if (tid < nt) {
+      const int s = s0 + tid;
+      int64_t pos = s < p.kact ? p.slot_map[b * p.sm_s0 + s] : p.lite_pos[s - p.kact];
+      if (pos < 0 || pos >= p.cap || pos == position) pos = -1;  // zero row (C.4)
+      sPos[tid] = int(pos);
+    }
+    __syncthreads();
+#pragma unroll 4
+    for (int idx = tid; idx < nt * R; idx += kThreads) {
+      const int t = idx / R, i = idx % R;
+      const int pos = sPos[t];
+      sA[idx] = pos >= 0 ? dev::to_f32(ak[int64_t(pos) * p.ak_s1 + i]) : 0.f;
+    }
+    // w_{g,t} = q_g · K_Ω[s0 + t]: warp w takes rows w + kWarps·u (u < kRowsPerWarp), loading
+    // all of them before reducing any so the loads overlap. Rows with a zero A row get w = 0.
+    {
+      float x[kRowsPerWarp][kRowRegs];
+#pragma unroll
+      for (int u = 0; u < kRowsPerWarp; ++u) {
+        const int t = warp + kWarps * u;
+        const bool live = t < nt && sPos[t] >= 0;
+        load_row<TK>(kom + int64_t(s0 + t) * p.kom_s1, live, p.vec, D, lane, x[u]);
+      }
+#pragma unroll
+      for (int u = 0; u < kRowsPerWarp; ++u) {
+        const int t = warp + kWarps * u;
+        if (t >= nt) break;  // warp-uniform
+        for (int g = 0; g < Gq; ++g) {
+          const float w = warp_sum(row_dot<TK>(x[u], sQ + g * D, p.vec, D, lane));
+          if (lane == 0) sW[g * kTile + t] = w;
+        }
+      }
+    }
+    __syncthreads();
+    // Lower triangle of A_tᵀA_t, then Σ_t w_{g,t} A_t; dealt round-robin.
+    for (int item = tid; item < nitems; item += kThreads) {
+      float s = 0.f;
+      if (item < ntri) {
+        int i, j;
+        tri_index(item, i, j);
+        for (int t = 0; t < nt; ++t) s += sA[t * R + i] * sA[t * R + j];
+      } else {
+        const int e = item - ntri, g = e / R, i = e % R;
+        for (int t = 0; t < nt; ++t) s += sW[g * kTile + t] * sA[t * R + i];
+      }
+      sAcc[item] += s;
+    }
+    __syncthreads();  // before the next tile overwrites sPos/sA/sW
+  }
+  float* out = p.part + (b * p.parts + blockIdx.y) * nitems;
+  for (int i = tid; i < nitems; i += kThreads) out[i] = sAcc[i];
+}
+
+__host__ __device__ inline int rows_smem_floats(int R, int D, int Gq) {
+  return align4(Gq * D) + kTile * R + Gq * kTile + kTile + R * (R + 1) / 2 + Gq * R;
+}
+
 template <class TK, class TA>
 __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
   extern __shared__ float4 smem4[];
@@ -315,6 +405,7 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
   float* sScal = sm + L.scal;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int64_t b = blockIdx.x;
+  const int64_t position = p.position_dev ? int64_t(*p.position_dev) : p.position;
 
   // ---- 0. Inputs as f32; zeroed accumulators.
   for (int idx = tid; idx < Gq * D; idx += kThreads) {
@@ -367,65 +458,23 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     }
   }
 
-  // ---- 2. Resident rows, one tile at a time: MQ2 += λ2·A_tᵀA_t, v_g += w_{g,t} A_t.
+  // ---- 2. Resident rows: the partial sums of lrdu_rows_kernel (over all parts of the rows) give
+  // MQ2 += λ2·Σ A_tᵀA_t and v_g = Σ w_{g,t} A_t.
   {
-    float* sA = sm + L.tile;       // kTile × R
-    float* sW = sA + kTile * R;    // Gq × kTile
-    int* sPos = reinterpret_cast<int*>(sW + Gq * kTile);  // kTile
-    const TK* kom = static_cast<const TK*>(p.kom) + b * p.kom_s0;
-    const TA* ak = static_cast<const TA*>(p.a_k) + b * p.ak_s0;
-    for (int s0 = 0; s0 < p.S; s0 += kTile) {
-      const int nt = min(kTile, p.S - s0);
-      if (tid < nt) {
-        const int s = s0 + tid;
-        int64_t pos = s < p.kact ? p.slot_map[b * p.sm_s0 + s] : p.lite_pos[s - p.kact];
-        if (pos < 0 || pos >= p.cap || pos == p.position) pos = -1;  // zero row (C.4)
-        sPos[tid] = int(pos);
+    const int nitems = ntri + Gq * R;
+    const float* part = p.part + b * p.parts * nitems;
+    for (int item = tid; item < nitems; item += kThreads) {
+      float s = 0.f;
+      for (int pp = 0; pp < p.parts; ++pp) s += part[pp * nitems + item];
+      if (item < ntri) {
+        int i, j;
+        tri_index(item, i, j);
+        sMQ2[i * ld + j] += p.lambda2 * s;
+      } else {
+        sV[item - ntri] = s;
       }
-      __syncthreads();
-#pragma unroll 4
-      for (int idx = tid; idx < nt * R; idx += kThreads) {
-        const int t = idx / R, i = idx % R;
-        const int pos = sPos[t];
-        sA[idx] = pos >= 0 ? dev::to_f32(ak[int64_t(pos) * p.ak_s1 + i]) : 0.f;
-      }
-      // w_{g,t} = q_g · K_Ω[s0 + t]: warp w takes rows w + kWarps·u (u < kRowsPerWarp), loading
-      // all of them before reducing any so the loads overlap. Rows with a zero A row get w = 0.
-      {
-        float x[kRowsPerWarp][kRowRegs];
-#pragma unroll
-        for (int u = 0; u < kRowsPerWarp; ++u) {
-          const int t = warp + kWarps * u;
-          const bool live = t < nt && sPos[t] >= 0;
-          load_row<TK>(kom + int64_t(s0 + t) * p.kom_s1, live, p.vec, D, lane, x[u]);
-        }
-#pragma unroll
-        for (int u = 0; u < kRowsPerWarp; ++u) {
-          const int t = warp + kWarps * u;
-          if (t >= nt) break;  // warp-uniform
-          for (int g = 0; g < Gq; ++g) {
-            const float w = warp_sum(row_dot<TK>(x[u], sQ + g * D, p.vec, D, lane));
-            if (lane == 0) sW[g * kTile + t] = w;
-          }
-        }
-      }
-      __syncthreads();
-      // Lower triangle of λ2·A_tᵀA_t into MQ2, then v_g += w_g A_t; dealt round-robin.
-      for (int item = tid; item < ntri + Gq * R; item += kThreads) {
-        float s = 0.f;
-        if (item < ntri) {
-          int i, j;
-          tri_index(item, i, j);
-          for (int t = 0; t < nt; ++t) s += sA[t * R + i] * sA[t * R + j];
-          sMQ2[i * ld + j] += p.lambda2 * s;
-        } else {
-          const int e = item - ntri, g = e / R, i = e % R;
-          for (int t = 0; t < nt; ++t) s += sW[g * kTile + t] * sA[t * R + i];
-          sV[e] += s;
-        }
-      }
-      __syncthreads();  // before the next tile overwrites sPos/sA/sW
     }
+    __syncthreads();
   }
 
   // ---- 3. Alternating solve (C.2). Every decision below is uniform over the block.
@@ -540,10 +589,11 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
 
   // ---- 5. Outputs; k̂ becomes A_K row `position` (C.5 step 3).
   for (int idx = tid; idx < Gq * R; idx += kThreads) p.q_hat[b * Gq * R + idx] = sQH[idx];
-  TA* arow = static_cast<TA*>(p.a_k) + b * p.ak_s0 + p.position * p.ak_s1;
+  TA* arow = static_cast<TA*>(p.a_k) + b * p.ak_s0 + position * p.ak_s1;
+  const bool write_row = position >= 0 && position < p.cap;
   for (int i = tid; i < R; i += kThreads) {
     p.k_hat[b * R + i] = sKH[i];
-    arow[i] = dev::from_f32<TA>(sKH[i]);
+    if (write_row) arow[i] = dev::from_f32<TA>(sKH[i]);
   }
   if (tid == 0) {
     p.status[b] = status;
@@ -563,8 +613,28 @@ void launch(const Params& p, int64_t hf) {
                     "low_rank_decode_update");
     configured = smem;
   }
-  lrdu_kernel<TK, TA><<<unsigned(hf), kThreads, smem, cuda::stream()>>>(p);
+  // Step 2 over (Hf, parts) blocks: enough parts to give every SM about two blocks, a tile each
+  // at least.
+  const size_t rows_smem = size_t(rows_smem_floats(p.R, p.D, p.Gq)) * sizeof(float);
+  static size_t rows_configured = 48 * 1024;
+  if (rows_smem > rows_configured) {
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(lrdu_rows_kernel<TK, TA>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(rows_smem)),
+                    "low_rank_decode_update");
+    rows_configured = rows_smem;
+  }
+  const int sms = cuda::probe().sm_count > 0 ? cuda::probe().sm_count : 132;
+  const int tiles = (p.S + kTile - 1) / kTile;
+  const int parts = std::max(1, std::min(tiles, int((2 * sms + hf - 1) / hf)));
+  Params q = p;
+  q.part_rows = (tiles + parts - 1) / parts * kTile;
+  q.parts = (p.S + q.part_rows - 1) / q.part_rows;  // every part non-empty
+  const size_t part_bytes = size_t(hf) * q.parts * size_t(p.R * (p.R + 1) / 2 + p.Gq * p.R) * sizeof(float);
+  q.part = static_cast<float*>(cuda::device_alloc(part_bytes));
+  lrdu_rows_kernel<TK, TA><<<dim3(unsigned(hf), unsigned(q.parts)), kThreads, rows_smem, cuda::stream()>>>(q);
   cuda::check_launch("low_rank_decode_update");
+  lrdu_kernel<TK, TA><<<unsigned(hf), kThreads, smem, cuda::stream()>>>(q);
+  cuda::check_launch("low_rank_decode_update");
+  cuda::device_free(q.part, part_bytes);  // stream-ordered: reused only after both kernels ran
 }
 
 template <class TK>
@@ -592,7 +662,7 @@ void low_rank_decode_update_cuda(const LowRankDecodeUpdateArgs& a) {
   p.iters = a.has_iterations ? a.iterations.ptr<int32_t>() : nullptr;
   p.R = int(a.r); p.D = int(a.d); p.Gq = int(a.gq); p.group = int(a.group);
   p.S = int(a.s); p.kact = int(a.kact); p.max_iter = a.max_iter;
-  p.cap = a.cap; p.position = a.position;
+  p.cap = a.cap; p.position = a.position; p.position_dev = a.position_dev;
   p.lambda1 = a.lambda1; p.lambda2 = a.lambda2; p.tol = a.tol; p.eps = a.eps;
   const size_t es = dtype_size(a.k_omega.dtype);
   // 16-byte loads need an aligned base, row and head strides, and whole 16-byte rows.

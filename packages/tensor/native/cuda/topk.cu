@@ -16,6 +16,19 @@ constexpr int kThreads = 1024;
 constexpr int kMaxK = 4096;
 constexpr int kHists = 8;
 
+// The candidate count of a row: fixed, or read from the device when the kernel runs (ops/topk.h),
+// clamped to [k, n] so that a bad value cannot make the kernels read past the row.
+struct RowLen {
+  int n;
+  const int32_t* dev;
+  int off, k;
+  __device__ __forceinline__ int get() const {
+    if (!dev) return n;
+    const int v = *dev + off;
+    return v < k ? k : (v > n ? n : v);
+  }
+};
+
 template <class T>
 __device__ __forceinline__ uint32_t order_key(T v, bool largest) {
   float f = dev::to_f32(v);
@@ -49,7 +62,8 @@ __device__ __forceinline__ int warp_offsets(int count, int* scratch, int* total)
 }
 
 template <class T>
-__global__ void topk_kernel(const T* x, int64_t row_stride, int n, int k, bool largest, int sort, T* values, void* indices, bool i64) {
+__global__ void topk_kernel(const T* x, int64_t row_stride, RowLen len, int k, bool largest, int sort, T* values, void* indices, bool i64) {
+  const int n = len.get();
   __shared__ unsigned hist[kHists][256];
   __shared__ unsigned long long sel[kMaxK];
   __shared__ int scratch[33];
@@ -145,6 +159,7 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, int n, int k, bool l
     else static_cast<int32_t*>(indices)[int64_t(blockIdx.x) * k + j] = int32_t(idx);
   }
 }
+RowLen row_len(const TopkArgs& a) { return RowLen{int(a.length), a.length_dev, int(a.length_offset), int(a.k)}; }
 #include "topk_multiblock.cuh"
 }  // namespace
 
@@ -157,7 +172,7 @@ static void topk_cuda(const TopkArgs& a) {
     return;
   }
   LRQK_FLOAT_SWITCH(a.x.dtype, T, "topk",
-    topk_kernel<T><<<unsigned(a.rows), kThreads, 0, cuda::stream()>>>(a.x.ptr<T>(), a.x.strides[0], int(a.length), int(a.k),
+    topk_kernel<T><<<unsigned(a.rows), kThreads, 0, cuda::stream()>>>(a.x.ptr<T>(), a.x.strides[0], row_len(a), int(a.k),
         a.largest, a.sort, a.values.ptr<T>(), a.indices.data, a.indices.dtype == DType::I64));
   cuda::check_launch("topk");
 }

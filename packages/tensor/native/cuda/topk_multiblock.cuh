@@ -1,81 +1,118 @@
 // Exact top-k of few long rows (rows < SMs, n ≥ 16K; LRQK's selection: 8 KV heads × 128K
-// candidates) spread over many blocks per row. The one-block-per-row kernel of topk.cu leaves all
-// but `rows` SMs idle and spends ~0.2 ms on 8 × 128K; here every pass is a grid of (B, rows)
-// blocks, B chosen to fill the GPU twice over:
-//  1. radix select, 4 passes of 8 bits: hist_kernel adds each block's histogram of the keys that
-//     match the row's prefix into a global one; pick_kernel (a block per row) finds the bin holding
-//     the k-th key and extends the prefix (same rule as topk.cu);
+// candidates) spread over many blocks per row, in 6 launches (7 when sorted by value): inside a
+// captured graph each launch costs a few µs, more than reading the data (8 × 128K f32 scores are
+// 4 MB), so the number of launches sets the time.
+//  1. radix select, 3 passes of 11, 11 and 10 bits: hist_kernel adds each block's histogram of the
+//     keys that match the row's prefix into the pass's global one. The prefix is rebuilt at the
+//     start of every block from the earlier passes' histograms (pick_prefix: the bin holding the
+//     k-th key extends it, same rule as topk.cu), so no launch is spent on it;
 //  2. count_kernel: keys > T and == T per block; compact_kernel: each block places its taken keys
 //     after those of the blocks before it (an exclusive sum over the row's counts), ties to the
-//     lowest indices — so the k results come out in ascending index order;
-//  3. finish_kernel (a block per row): optional bitonic sort by (key desc, index asc), then values
-//     and indices.
-// Included by topk.cu inside its anonymous namespace (order_key, kMaxK).
+//     lowest indices — so the k results come out in ascending index order, written as the output
+//     when that order is asked for;
+//  3. otherwise finish_kernel (a block per row) sorts them by (key desc, index asc).
+// Included by topk.cu inside its anonymous namespace (order_key, kMaxK, RowLen).
 namespace mb {
 constexpr int kThreads = 256, kWarps = kThreads / 32;
+constexpr int kPasses = 3;
+constexpr int kBins = 2048;  // 11-bit digits (the last pass uses 1024 bins)
+
+__device__ __forceinline__ int digit_shift(int pass) { return pass == 0 ? 21 : (pass == 1 ? 10 : 0); }
+__device__ __forceinline__ uint32_t digit_mask(int pass) { return pass < 2 ? 0x7ffu : 0x3ffu; }
 
 struct RowState {
   uint32_t prefix, mask;
-  int remaining, pad;
+  int remaining;
 };
 
-__global__ void init_kernel(RowState* st, int rows, int k) {
-  const int r = blockIdx.x * blockDim.x + threadIdx.x;
-  if (r < rows) st[r] = RowState{0u, 0u, k, 0};
+// The row's radix-select state after `passes` passes, from their histograms (gh: [pass][bin] of
+// this row), for every thread of the block: per pass, the bin where the count of keys in higher
+// bins first reaches `remaining` extends the prefix.
+__device__ RowState pick_prefix(const unsigned* gh, int passes, int k) {
+  __shared__ unsigned s_warp[kWarps];
+  __shared__ int s_bin;
+  __shared__ unsigned s_above;
+  constexpr int per = kBins / kThreads;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  RowState st{0u, 0u, k};
+  for (int p = 0; p < passes; ++p) {
+    const unsigned* h = gh + p * kBins;
+    unsigned v[per];
+    unsigned sum = 0;
+#pragma unroll
+    for (int i = 0; i < per; ++i) {
+      v[i] = h[tid * per + i];
+      sum += v[i];
+    }
+    // Suffix sums: keys in the bins of this lane and the lanes above it, then of the warps above.
+    unsigned incl = sum;
+    for (int o = 1; o < 32; o <<= 1) {
+      const unsigned t = __shfl_down_sync(0xffffffffu, incl, o);
+      if (lane + o < 32) incl += t;
+    }
+    if (lane == 0) s_warp[warp] = incl;
+    if (tid == 0) {
+      s_bin = 0;
+      s_above = 0;
+    }
+    __syncthreads();
+    unsigned cum = incl - sum;
+    for (int w = warp + 1; w < kWarps; ++w) cum += s_warp[w];
+    const unsigned need = unsigned(st.remaining);
+    for (int i = per - 1; i >= 0; --i) {
+      if (cum + v[i] >= need) {
+        if (cum < need) {  // the one bin where the count crosses `need`
+          s_bin = tid * per + i;
+          s_above = cum;
+        }
+        break;
+      }
+      cum += v[i];
+    }
+    __syncthreads();
+    st.remaining -= int(s_above);
+    st.prefix |= uint32_t(s_bin) << digit_shift(p);
+    st.mask |= digit_mask(p) << digit_shift(p);
+    __syncthreads();  // s_* are reused by the next pass
+  }
+  return st;
 }
 
 template <class T>
-__global__ void __launch_bounds__(kThreads) hist_kernel(const T* x, int64_t stride, int n, int chunk, bool largest, int shift,
-                                                        const RowState* st, unsigned* ghist) {
-  __shared__ unsigned h[4][256];
-  for (int i = threadIdx.x; i < 4 * 256; i += kThreads) (&h[0][0])[i] = 0;
-  __syncthreads();
+__global__ void __launch_bounds__(kThreads) hist_kernel(const T* x, int64_t stride, RowLen len, int chunk, bool largest, int pass, int k,
+                                                        unsigned* ghist) {
+  __shared__ unsigned h[2][kBins];
   const int row = blockIdx.y;
-  const RowState s = st[row];
+  unsigned* gh = ghist + int64_t(row) * kPasses * kBins;
+  const RowState s = pick_prefix(gh, pass, k);
+  const int n = len.get();
+  for (int i = threadIdx.x; i < 2 * kBins; i += kThreads) (&h[0][0])[i] = 0;
+  __syncthreads();
   const T* xr = x + row * stride;
   const int begin = blockIdx.x * chunk, end = min(n, begin + chunk);
-  unsigned* hh = h[(threadIdx.x >> 5) & 3];
+  const int shift = digit_shift(pass);
+  const uint32_t dm = digit_mask(pass);
+  unsigned* hh = h[(threadIdx.x >> 5) & 1];
   for (int i = begin + int(threadIdx.x); i < end; i += kThreads) {
     const uint32_t key = order_key(xr[i], largest);
-    if ((key & s.mask) == s.prefix) atomicAdd(&hh[(key >> shift) & 255u], 1u);
+    if ((key & s.mask) == s.prefix) atomicAdd(&hh[(key >> shift) & dm], 1u);
   }
   __syncthreads();
-  for (int b = threadIdx.x; b < 256; b += kThreads) {
-    const unsigned v = h[0][b] + h[1][b] + h[2][b] + h[3][b];
-    if (v) atomicAdd(&ghist[row * 256 + b], v);
-  }
-}
-
-// 256 threads per row: reads and clears the row's histogram, then thread 0 moves the prefix.
-__global__ void pick_kernel(unsigned* ghist, RowState* st, int shift) {
-  __shared__ unsigned hs[256];
-  const int row = blockIdx.x;
-  hs[threadIdx.x] = ghist[row * 256 + threadIdx.x];
-  ghist[row * 256 + threadIdx.x] = 0;  // ready for the next pass
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    RowState s = st[row];
-    unsigned cum = 0;
-    int b = 255;
-    for (; b > 0; --b) {
-      if (cum + hs[b] >= unsigned(s.remaining)) break;
-      cum += hs[b];
-    }
-    s.remaining -= int(cum);
-    s.prefix |= uint32_t(b) << shift;
-    s.mask |= 255u << shift;
-    st[row] = s;
+  for (int b = threadIdx.x; b < kBins; b += kThreads) {
+    const unsigned v = h[0][b] + h[1][b];
+    if (v) atomicAdd(&gh[pass * kBins + b], v);
   }
 }
 
 template <class T>
-__global__ void __launch_bounds__(kThreads) count_kernel(const T* x, int64_t stride, int n, int chunk, bool largest,
-                                                         const RowState* st, int2* counts) {
+__global__ void __launch_bounds__(kThreads) count_kernel(const T* x, int64_t stride, RowLen len, int chunk, bool largest, int k,
+                                                         const unsigned* ghist, int2* counts) {
   __shared__ int s_gt, s_eq;
+  const int row = blockIdx.y;
+  const uint32_t t = pick_prefix(ghist + int64_t(row) * kPasses * kBins, kPasses, k).prefix;
+  const int n = len.get();
   if (threadIdx.x == 0) s_gt = s_eq = 0;
   __syncthreads();
-  const int row = blockIdx.y;
-  const uint32_t t = st[row].prefix;
   const T* xr = x + row * stride;
   const int begin = blockIdx.x * chunk, end = min(n, begin + chunk);
   int gt = 0, eq = 0;
@@ -118,13 +155,16 @@ __device__ __forceinline__ int block_offsets(int count, int* scratch, int* total
   return off;
 }
 
+// Writes the taken keys in ascending index order: as values and indices when `direct`, else packed
+// (key, ~index) into sel for finish_kernel.
 template <class T>
-__global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t stride, int n, int chunk, bool largest,
-                                                           const RowState* st, const int2* counts, int k,
-                                                           unsigned long long* sel) {
+__global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t stride, RowLen len, int chunk, bool largest,
+                                                           const unsigned* ghist, const int2* counts, int k, bool direct,
+                                                           unsigned long long* sel, T* values, void* indices, bool i64) {
   __shared__ int scratch[kWarps + 1];
   const int row = blockIdx.y, blk = blockIdx.x, lane = threadIdx.x & 31;
-  const RowState s = st[row];
+  const RowState s = pick_prefix(ghist + int64_t(row) * kPasses * kBins, kPasses, k);
+  const int n = len.get();
   const uint32_t thresh = s.prefix;
   const int need_eq = s.remaining;
   int gt_prev = 0, eq_prev = 0;
@@ -137,7 +177,7 @@ __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t s
   if (taken >= k) return;  // block-uniform
   int eq_seen = eq_prev;
   const T* xr = x + row * stride;
-  unsigned long long* out = sel + int64_t(row) * k;
+  unsigned long long* out = direct ? nullptr : sel + int64_t(row) * k;
   const int begin = blk * chunk, end = min(n, begin + chunk);
   const unsigned lt_mask = (1u << lane) - 1u;
   for (int base = begin; base < end; base += kThreads) {
@@ -156,7 +196,15 @@ __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t s
     const int take_off = block_offsets(__popc(take_ballot), scratch, &take_total);
     if (take) {
       const int pos = taken + take_off + __popc(take_ballot & lt_mask);
-      if (pos < k) out[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
+      if (pos < k) {
+        if (!direct) {
+          out[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
+        } else {
+          values[int64_t(row) * k + pos] = xr[i];
+          if (i64) static_cast<int64_t*>(indices)[int64_t(row) * k + pos] = i;
+          else static_cast<int32_t*>(indices)[int64_t(row) * k + pos] = int32_t(i);
+        }
+      }
     }
     taken += take_total;
     eq_seen += eq_total;
@@ -164,7 +212,7 @@ __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t s
   }
 }
 
-// 1024 threads per row: the row's k packed (key, ~index) results, sorted by value when asked.
+// 1024 threads per row: the row's k packed (key, ~index) results sorted by value (key desc, index asc).
 template <class T>
 __global__ void __launch_bounds__(1024) finish_kernel(const T* x, int64_t stride, const unsigned long long* sel, int k, int sort,
                                                       T* values, void* indices, bool i64) {
@@ -206,36 +254,33 @@ __global__ void __launch_bounds__(1024) finish_kernel(const T* x, int64_t stride
 template <class T>
 void launch(const TopkArgs& a) {
   const int rows = int(a.rows), n = int(a.length), k = int(a.k);
+  const RowLen len = row_len(a);  // blocks past a shorter device-side length find no keys
   const int sms = cuda::probe().sm_count > 0 ? cuda::probe().sm_count : 132;
   int blocks = std::max(1, (2 * sms + rows - 1) / rows);
   blocks = std::min(blocks, (n + 4095) / 4096);  // at least 4096 keys a block
   int chunk = (n + blocks - 1) / blocks;
   chunk = (chunk + kThreads - 1) / kThreads * kThreads;
   blocks = (n + chunk - 1) / chunk;
-  // Scratch, one allocation: row states, histograms, per-block counts, packed results.
-  const size_t st_bytes = size_t(rows) * sizeof(RowState), hist_bytes = size_t(rows) * 256 * sizeof(unsigned);
-  const size_t cnt_bytes = size_t(rows) * blocks * sizeof(int2), sel_bytes = size_t(rows) * k * sizeof(unsigned long long);
-  const size_t bytes = st_bytes + hist_bytes + cnt_bytes + sel_bytes;
+  const bool direct = a.sort != 0;  // index order is the order compaction produces
+  // Scratch, one allocation: histograms of every pass, per-block counts, packed results.
+  const size_t hist_bytes = size_t(rows) * kPasses * kBins * sizeof(unsigned), cnt_bytes = size_t(rows) * blocks * sizeof(int2);
+  const size_t sel_bytes = direct ? 0 : size_t(rows) * k * sizeof(unsigned long long);
+  const size_t bytes = hist_bytes + cnt_bytes + sel_bytes;
   uint8_t* base = static_cast<uint8_t*>(cuda::device_alloc(bytes));
-  auto* st = reinterpret_cast<RowState*>(base);
-  auto* hist = reinterpret_cast<unsigned*>(base + st_bytes);
-  auto* counts = reinterpret_cast<int2*>(base + st_bytes + hist_bytes);
-  auto* sel = reinterpret_cast<unsigned long long*>(base + st_bytes + hist_bytes + cnt_bytes);
+  auto* hist = reinterpret_cast<unsigned*>(base);
+  auto* counts = reinterpret_cast<int2*>(base + hist_bytes);
+  auto* sel = direct ? nullptr : reinterpret_cast<unsigned long long*>(base + hist_bytes + cnt_bytes);
   cudaStream_t stream = cuda::stream();
   const T* x = a.x.ptr<T>();
   const int64_t stride = a.x.strides[0];
+  const bool i64 = a.indices.dtype == DType::I64;
   cuda::memset_async(hist, 0, hist_bytes);
-  init_kernel<<<(rows + 127) / 128, 128, 0, stream>>>(st, rows, k);
   const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(rows), 1u);
-  for (int pass = 0; pass < 4; ++pass) {
-    const int shift = 24 - 8 * pass;
-    hist_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, n, chunk, a.largest, shift, st, hist);
-    pick_kernel<<<unsigned(rows), 256, 0, stream>>>(hist, st, shift);
-  }
-  count_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, n, chunk, a.largest, st, counts);
-  compact_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, n, chunk, a.largest, st, counts, k, sel);
-  finish_kernel<T><<<unsigned(rows), 1024, 0, stream>>>(x, stride, sel, k, a.sort, a.values.ptr<T>(), a.indices.data,
-                                                       a.indices.dtype == DType::I64);
+  for (int pass = 0; pass < kPasses; ++pass) hist_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, pass, k, hist);
+  count_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, k, hist, counts);
+  compact_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, hist, counts, k, direct, sel, a.values.ptr<T>(),
+                                                   a.indices.data, i64);
+  if (!direct) finish_kernel<T><<<unsigned(rows), 1024, 0, stream>>>(x, stride, sel, k, 0, a.values.ptr<T>(), a.indices.data, i64);
   cuda::check_launch("topk");
   cuda::device_free(base, bytes);  // stream-ordered: reused only after the kernels ran
 }

@@ -15,6 +15,8 @@
 //       lite_pos[s − Kact]; pos outside [0, cap) or == position reads as a zero row (C.4).
 //   q_hat (Hf·Gq, r) f32, k_hat (Hf, r) f32, status (Hf) i32 (0 ok, 1 jitter used, 2 failed);
 //   delta (Hf) f32 and iterations (Hf) i32 are optional outputs.
+//   position_dev (CUDA only, optional): the position is read from the device when the kernel runs
+//     (a captured graph replays with whatever it then holds); outside [0, cap) nothing is written.
 // All arithmetic is f32. Per head, the loop stops when δ < tol (the reference's global-mean rule
 // is not reproduced). On a failed solve (status 2) the outputs hold the last successful half-step
 // (zeros when the initial k̂ solve failed) and B_Q, B_K are left unchanged.
@@ -43,6 +45,7 @@ struct LowRankDecodeUpdateArgs {
   bool has_delta = false, has_iterations = false;
   int64_t hf, gq, group, hkv, r, d, s, kact, lite, cap;
   int64_t position;
+  const int32_t* position_dev = nullptr;
   float lambda1, lambda2, tol, eps;
   int max_iter;  // already max(1, maxIter)
 };

@@ -26,6 +26,7 @@ declare module '../native.ts' {
       maxIter: number,
       tol: number,
       eps: number,
+      positionTensor?: Tensor,
     ): void;
   }
 }
@@ -52,6 +53,11 @@ export interface LowRankDecodeUpdateArgs {
   litePos: Tensor;
   /** Position of the token being decoded; its A_K row reads as zero (not written yet). */
   position: number;
+  /**
+   * One i32 on q's device that replaces `position`, read when the op runs (a captured CUDA graph
+   * follows it). On CUDA a value outside A_K's capacity writes no row.
+   */
+  positionTensor?: Tensor;
   /** G = H / Hkv. */
   groupSize: number;
   /** Gq: query vectors per factor head (1 per-query-head, G for group-shared factors). */
@@ -126,6 +132,7 @@ export function lowRankDecodeUpdate(args: LowRankDecodeUpdateArgs): LowRankDecod
     args.maxIter ?? 2,
     args.tol ?? 1e-2,
     args.eps ?? 1e-6,
+    args.positionTensor,
   );
   if (args.check ?? true) {
     const codes = status.toArray();

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor.ts';
 
 declare module '../native.ts' {
   interface NativeAddon {
-    topk(x: Tensor, values: Tensor, indices: Tensor, k: number, length: number, largest: boolean, sort: number): void;
+    topk(x: Tensor, values: Tensor, indices: Tensor, k: number, length: number, largest: boolean, sort: number, lengthTensor?: Tensor, lengthOffset?: number): void;
   }
 }
 
@@ -18,6 +18,13 @@ export interface TopkOptions {
   outIndices?: Tensor;
   /** Only the first `length` columns are candidates (default: all). */
   length?: number;
+  /**
+   * A one-element i32 tensor on x's device: the candidate count is its value + `lengthOffset`,
+   * read when the op runs (so a captured CUDA graph follows it), clamped to [k, length].
+   */
+  lengthTensor?: Tensor;
+  /** Added to `lengthTensor`'s value. Default 0. */
+  lengthOffset?: number;
 }
 
 /**
@@ -31,6 +38,6 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): { values: Te
   const values = opts.outValues ?? Tensor.empty([rows, k], { dtype: x.dtype, device: x.device });
   const indices = opts.outIndices ?? Tensor.empty([rows, k], { dtype: opts.indexDType ?? 'i32', device: x.device });
   const sort = opts.sorted === 'index' || opts.sorted === 'none' ? 1 : 0;
-  native.topk(x2, values, indices, k, opts.length ?? x2.size(1), opts.largest ?? true, sort);
+  native.topk(x2, values, indices, k, opts.length ?? x2.size(1), opts.largest ?? true, sort, opts.lengthTensor, opts.lengthOffset ?? 0);
   return { values, indices };
 }
