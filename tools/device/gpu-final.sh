@@ -9,9 +9,10 @@
 # Env: LRQK_FINAL_STAGES (default "tests lrqk decode"; also "gemv", the GEMV tuning sweep, and
 # "lrqk-eager", LRQK at 128K decoded op by op, LRQK_CUDA_GRAPHS=0, to show what the graph saves;
 # "lrqk-profile", the same with LRQK_PROFILE=1: device time of each phase of the decode step;
-# "lrqk-repeat", full and LRQK at 128K fed one repeated token id: a high hit rate),
+# "lrqk-repeat", full and LRQK at 128K fed one repeated token id: a high hit rate; "lrqk-512k",
+# full, offload and LRQK (shared layout) at 512K over 2 layers),
 # per-stage limits LRQK_FINAL_TESTS_S (150), LRQK_FINAL_LRQK_S (170), LRQK_FINAL_DECODE_S (240),
-# LRQK_FINAL_GEMV_S (120), LRQK_FINAL_EAGER_S (100).
+# LRQK_FINAL_GEMV_S (120), LRQK_FINAL_EAGER_S (100), LRQK_FINAL_512K_S (240).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -57,6 +58,12 @@ for stage in $stages; do
       rc=$?
       grep -E "^(context|128K)" "$work/lrqk-repeat/run.log" | tee -a "$summary"
       ;;
+    lrqk-512k)
+      OUT="$work/lrqk-512k" LRQK_BENCH_TIMEOUT_S=$(( ${LRQK_FINAL_512K_S:-240} - 10 )) \
+        timeout "${LRQK_FINAL_512K_S:-240}" bash tools/device/bench-lrqk.sh --contexts 512K --layers 2 --methods full,offload,lrqk-kv --decode-steps 8 --warmup 2 > "$work/lrqk-512k/run.log" 2>&1
+      rc=$?
+      grep -E "^(context|512K)|FAIL|  512K" "$work/lrqk-512k/run.log" | tee -a "$summary"
+      ;;
     decode)
       OUT="$work/decode" LRQK_BENCH_DECODE="${LRQK_BENCH_DECODE:-16}" LRQK_BENCH_LRQK_TIMEOUT_S=110 LRQK_BENCH_HF_TIMEOUT_S=110 \
         timeout "${LRQK_FINAL_DECODE_S:-240}" bash tools/device/bench-decode.sh > "$work/decode/run.log" 2>&1
@@ -73,12 +80,12 @@ for stage in $stages; do
 done
 
 # What to read at once, then everything else in one archive.
-for f in tests/tensor-bench.md lrqk/lrqk-bench.md decode/decode-table.md; do
-  [ -s "$work/$f" ] && cp "$work/$f" "$final_out/$(basename "$f")"
+for f in tests/tensor-bench.md lrqk/lrqk-bench.md lrqk-512k/lrqk-bench.md decode/decode-table.md; do
+  [ -s "$work/$f" ] && cp "$work/$f" "$final_out/${f%%/*}-$(basename "$f")"
 done
 tar -C "$work" -cJf "$final_out/results.tar.xz" .
 note "files: $(cd "$final_out" && ls | tr '\n' ' ')"
-for f in tensor-bench.md lrqk-bench.md decode-table.md; do
+for f in tests-tensor-bench.md lrqk-lrqk-bench.md lrqk-512k-lrqk-bench.md decode-decode-table.md; do
   [ -s "$final_out/$f" ] && { echo; echo "== $f"; grep -E "^\|" "$final_out/$f" | head -30; }
 done
 exit 0

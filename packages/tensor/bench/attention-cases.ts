@@ -119,6 +119,8 @@ export async function benchAttention(ceil: Ceilings): Promise<Row[]> {
   if (kind !== 'prefill') {
     rows.push(benchDecode('attention.decode.bf16.h32kv8d128.contiguous131072', 8, 131072, ceil));
     rows.push(benchDecode('attention.decode.bf16.h32d128.slots2112', 32, 2112, ceil));
+    // LRQK's shared layout: 8 KV heads of 2112 slots, 4 query heads each.
+    rows.push(benchDecode('attention.decode.bf16.h32kv8d128.slots2112', 8, 2112, ceil));
   }
   return rows;
 }

@@ -15,6 +15,7 @@ const caseModules: [string, string, string][] = [
   ['matmul', './matmul-cases.ts', 'benchMatmul'],
   ['attention', './attention-cases.ts', 'benchAttention'],
   ['select', './select-cases.ts', 'benchSelect'],
+  ['lowrank', './lowrank-cases.ts', 'benchLowrank'],
 ];
 
 function ceilingRows(c: Ceilings): Row[] {

@@ -4,16 +4,16 @@
 // shared memory:
 //   the r×r matrices MQ2 = B_QB_Qᵀ + λ2·A_ΩᵀA_Ω, MK = B_KB_Kᵀ (lower triangles only) and a
 //   Cholesky work matrix (leading dim `ld`, odd, so that column walks hit distinct banks), q_g
-//   (later e_g), k (later e_K), the r-vectors of the solve, and one union region holding either
-//   one whole B matrix (r × d, odd leading dim) for the Gram matrices, or a tile of kTile resident
-//   rows: A_Ω rows (kTile×r), w = q K_Ωᵀ (Gq×kTile) and the rows' positions. A_Ω and w are never
-//   materialised beyond one tile. Shared memory: ~7 KB at r=16, d=128, Gq=1; ~150 KB at the
-//   limits r=64, d=256, Gq=16 (dynamic, attribute raised above 48 KB).
+//   (later e_g), k (later e_K), the r-vectors of the solve, and B_Q and B_K (r × d each, odd
+//   leading dim), staged once for the Gram matrices and read again by the B update. Shared
+//   memory: ~60 KB at r=32, d=128, Gq=4; ~200 KB at the limits r=64, d=256, Gq=16 (dynamic,
+//   attribute raised above 48 KB). The r×r factorizations run on one warp in registers (r ≤ 32).
 // Work items over triangle entries plus projection entries are dealt round-robin to all threads
 // so that no warp idles behind another. K_Ω rows are read warp-per-row with 8 rows in flight per
 // warp (16-byte loads when aligned) to hide memory latency.
-// The r×r systems use an in-place symmetric elimination with one barrier per column; the
-// triangular solves run one warp per right-hand side, with the vector in registers.
+// The r×r systems use an in-place symmetric elimination (one warp in registers for r ≤ 32, else
+// the block with one barrier per column); the triangular solves run one warp per right-hand side,
+// with the vector in registers.
 // No host synchronisation; everything runs on the current stream.
 #include <algorithm>
 #include "../core/dispatch.h"
@@ -60,7 +60,7 @@ __host__ __device__ inline Layout make_layout(int R, int D, int Gq) {
   L.P = take(Gq * Gq);
   L.E = take(Gq * Gq);
   L.scal = take(kScalars);
-  L.tile = take(R * L.ldb);  // one B matrix
+  L.tile = take(2 * R * L.ldb);  // B_Q and B_K, kept for the update (step 4)
   L.total = o;
   return L;
 }
@@ -245,6 +245,47 @@ __device__ bool block_factor(float* work, const float* diag, float* invd, int R,
   return true;
 }
 
+// block_factor's elimination by warp 0 alone, in registers (R ≤ 32): lane i holds row i and takes
+// column j's entries by shuffle, so there is no barrier per column. Every element gets the same
+// updates in the same order as in block_factor, so U and invd are the same. Begins and ends with a
+// barrier; the result is uniform.
+__device__ bool warp_factor(float* work, const float* diag, float* invd, int R, int ld) {
+  __shared__ int s_ok;
+  __syncthreads();  // `work` is built
+  if (threadIdx.x < 32) {
+    const int i = threadIdx.x;
+    float a[32];
+#pragma unroll
+    for (int k = 0; k < 32; ++k) a[k] = i < R && k <= i ? work[i * ld + k] : 0.f;
+    bool ok = true;
+#pragma unroll
+    for (int j = 0; j < 32; ++j) {
+      if (j < R && ok) {  // uniform over the warp
+        const float d = __shfl_sync(0xffffffffu, a[j], j);
+        if (!(d > 0.f) || !(d > kLrduPivotRel * diag[j]) || !isfinite(d)) {
+          ok = false;
+        } else {
+          const float inv = 1.f / d;
+          if (i == 0) invd[j] = inv;
+#pragma unroll
+          for (int k = j + 1; k < 32; ++k) {
+            const float t = __shfl_sync(0xffffffffu, a[j], k);
+            if (k < R && k <= i && i < R) a[k] -= a[j] * t * inv;
+          }
+        }
+      }
+    }
+    if (ok && i < R) {
+#pragma unroll
+      for (int k = 0; k < 32; ++k)
+        if (k <= i) work[i * ld + k] = a[k];
+    }
+    if (i == 0) s_ok = ok;
+  }
+  __syncthreads();
+  return s_ok != 0;
+}
+
 // out[g·R + i] = (rhs_g · M⁻¹)_i for g < nrhs, from the factor of block_factor. One warp per
 // right-hand side; lane l holds entries l and l + 32 (R ≤ 64).
 template <class Rhs>
@@ -293,11 +334,12 @@ __device__ int solve_spd(const Layout& L, float* sm, const float* base, const fl
   for (int i = 0; i < R; ++i) mean += diag[i];
   mean /= float(R);
   int code = kLrduOk;
-  bool ok = block_factor(work, diag, invd, R, L.ld);
+  auto factor = [&] { return R <= 32 ? warp_factor(work, diag, invd, R, L.ld) : block_factor(work, diag, invd, R, L.ld); };
+  bool ok = factor();
   for (int attempt = 1; !ok && attempt <= 2; ++attempt) {
     if (!(mean > 0.f) || !isfinite(mean)) return kLrduFailed;
     build_matrix(work, diag, base, x, nx, lam1, (attempt == 1 ? kLrduJitter1 : kLrduJitter2) * mean, R, L.ld);
-    ok = block_factor(work, diag, invd, R, L.ld);  // starts with a barrier
+    ok = factor();  // starts with a barrier
     code = kLrduJitter;
   }
   if (!ok) return kLrduFailed;
@@ -429,10 +471,11 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
   // B staged whole in shared memory (coalesced load, odd leading dim).
   const int ntri = R * (R + 1) / 2;
   {
-    float* sB = sm + L.tile;  // R × ldb
+    float* sB0 = sm + L.tile;  // R × ldb each: B_Q, then B_K
     const int ldb = L.ldb;
     for (int mat = 0; mat < 2; ++mat) {
       const float* B = (mat == 0 ? p.b_q : p.b_k) + b * R * D;
+      float* sB = sB0 + mat * R * ldb;
       for (int idx = tid; idx < R * D; idx += kThreads) sB[(idx / D) * ldb + idx % D] = B[idx];
       __syncthreads();
       float* G = mat == 0 ? sMQ2 : sMK;
@@ -454,7 +497,7 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
           (mat == 0 ? sAQ : sAK)[e] = s;
         }
       }
-      __syncthreads();  // before sB is overwritten
+      __syncthreads();  // the Gram matrices are done
     }
   }
 
@@ -516,6 +559,10 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
   if (ok) {
     float* BQ = p.b_q + b * R * D;
     float* BK = p.b_k + b * R * D;
+    // The pre-update B_Q, B_K as staged in step 1.
+    const int ldb = L.ldb;
+    const float* sBQ = sm + L.tile;
+    const float* sBK = sBQ + R * ldb;
     // e_g = q̂_g B_Q − q_g (over sQ), e_K = k̂ B_K − k (over sK); each thread owns columns j.
     for (int j = tid; j < D; j += kThreads) {
       float acc[kLrduMaxQueries];
@@ -524,11 +571,11 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
       float acck = 0.f;
 #pragma unroll 8
       for (int i = 0; i < R; ++i) {
-        const float bq = BQ[int64_t(i) * D + j];
+        const float bq = sBQ[i * ldb + j];
 #pragma unroll
         for (int g = 0; g < kLrduMaxQueries; ++g)
           if (g < Gq) acc[g] += sQH[g * R + i] * bq;
-        acck += sKH[i] * BK[int64_t(i) * D + j];
+        acck += sKH[i] * sBK[i * ldb + j];
       }
 #pragma unroll
       for (int g = 0; g < kLrduMaxQueries; ++g)
@@ -582,8 +629,8 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
       const int i = int(idx / D), j = int(idx % D);
       float gq = 0.f;
       for (int g = 0; g < Gq; ++g) gq += sQH[g * R + i] * sQ[g * D + j];
-      BQ[idx] -= eta_q * gq;
-      BK[idx] -= eta_k * sKH[i] * sK[j];
+      BQ[idx] = sBQ[i * ldb + j] - eta_q * gq;
+      BK[idx] = sBK[i * ldb + j] - eta_k * sKH[i] * sK[j];
     }
   }
 

@@ -24,24 +24,32 @@ __global__ void __launch_bounds__(kThreads) scores_kernel(const TA* ak, int64_t 
 #pragma unroll
   for (int g = 0; g < kScoresMaxQueries; ++g) acc[g] = 0.f;
   constexpr int V = 16 / int(sizeof(TA));
-  for (int i = 0; i < R; i += V) {
-    float x[V];
-    if (vec) {
-      const uint4 u = *reinterpret_cast<const uint4*>(row + i);
-      const TA* e = reinterpret_cast<const TA*>(&u);
+  constexpr int kChunks = kScoresMaxRank / V;
+  const int chunks = (R + V - 1) / V;
+  if (vec) {
+    // The whole row first (up to 128 B), so that its loads are in flight together.
+    uint4 u[kChunks];
 #pragma unroll
-      for (int j = 0; j < V; ++j) x[j] = dev::to_f32(e[j]);
-    } else {
+    for (int c = 0; c < kChunks; ++c)
+      if (c < chunks) u[c] = reinterpret_cast<const uint4*>(row)[c];
 #pragma unroll
-      for (int j = 0; j < V; ++j) x[j] = i + j < R ? dev::to_f32(row[i + j]) : 0.f;
+    for (int c = 0; c < kChunks; ++c) {
+      if (c >= chunks) break;
+      const TA* e = reinterpret_cast<const TA*>(&u[c]);
+#pragma unroll
+      for (int g = 0; g < kScoresMaxQueries; ++g) {
+        if (g >= Gq) break;
+        const float* qg = sq + g * R + c * V;
+        float s = 0.f;
+#pragma unroll
+        for (int j = 0; j < V; ++j) s += dev::to_f32(e[j]) * qg[j];
+        acc[g] += s;
+      }
     }
-#pragma unroll
-    for (int g = 0; g < kScoresMaxQueries; ++g) {
-      if (g >= Gq) break;
-      float s = 0.f;
-#pragma unroll
-      for (int j = 0; j < V; ++j) s += i + j < R ? x[j] * sq[g * R + i + j] : 0.f;
-      acc[g] += s;
+  } else {
+    for (int i = 0; i < R; ++i) {
+      const float x = dev::to_f32(row[i]);
+      for (int g = 0; g < Gq; ++g) acc[g] += x * sq[g * R + i];
     }
   }
   float best = -INFINITY, sum = 0.f;
