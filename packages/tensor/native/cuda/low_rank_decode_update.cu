@@ -249,7 +249,7 @@ __device__ bool block_factor(float* work, const float* diag, float* invd, int R,
 // column j's entries by shuffle, so there is no barrier per column. Every element gets the same
 // updates in the same order as in block_factor, so U and invd are the same. Begins and ends with a
 // barrier; the result is uniform.
-__device__ bool warp_factor(float* work, const float* diag, float* invd, int R, int ld) {
+__device__ __noinline__ bool warp_factor(float* work, const float* diag, float* invd, int R, int ld) {
   __shared__ int s_ok;
   __syncthreads();  // `work` is built
   if (threadIdx.x < 32) {
@@ -434,7 +434,7 @@ __host__ __device__ inline int rows_smem_floats(int R, int D, int Gq) {
   return align4(Gq * D) + kTile * R + Gq * kTile + kTile + R * (R + 1) / 2 + Gq * R;
 }
 
-template <class TK, class TA>
+template <class TA>
 __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
   extern __shared__ float4 smem4[];
   float* sm = reinterpret_cast<float*>(smem4);
@@ -656,7 +656,7 @@ void launch(const Params& p, int64_t hf) {
   // The attribute is per instantiation; raise it once to the largest size seen.
   static size_t configured = 48 * 1024;
   if (smem > configured) {
-    LRQK_CUDA_CHECK(cudaFuncSetAttribute(lrdu_kernel<TK, TA>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)),
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(lrdu_kernel<TA>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)),
                     "low_rank_decode_update");
     configured = smem;
   }
@@ -679,7 +679,7 @@ void launch(const Params& p, int64_t hf) {
   q.part = static_cast<float*>(cuda::device_alloc(part_bytes));
   lrdu_rows_kernel<TK, TA><<<dim3(unsigned(hf), unsigned(q.parts)), kThreads, rows_smem, cuda::stream()>>>(q);
   cuda::check_launch("low_rank_decode_update");
-  lrdu_kernel<TK, TA><<<unsigned(hf), kThreads, smem, cuda::stream()>>>(q);
+  lrdu_kernel<TA><<<unsigned(hf), kThreads, smem, cuda::stream()>>>(q);
   cuda::check_launch("low_rank_decode_update");
   cuda::device_free(q.part, part_bytes);  // stream-ordered: reused only after both kernels ran
 }
