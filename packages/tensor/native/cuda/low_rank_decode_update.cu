@@ -16,6 +16,8 @@
 // with the vector in registers.
 // No host synchronisation; everything runs on the current stream.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include "../core/dispatch.h"
 #include "../ops/low_rank_decode_update.h"
 #include "common.cuh"
@@ -32,7 +34,7 @@ constexpr int kScalars = 32;  // block-reduction scratch
 // Offsets (in floats) of every shared buffer; each aligned to 16 bytes. Computed identically on
 // the host (for the launch size) and on the device.
 struct Layout {
-  int ld, ldb, mq2, mk, work, q, k, aq, v, qh, c, ak, kh, kn, diag, invd, P, E, scal, tile, total;
+  int ld, ldb, mq2, mk, work, q, k, aq, v, qh, c, ak, kh, kn, diag, invd, rhs, P, E, scal, tile, total;
 };
 
 __host__ __device__ inline int align4(int n) { return (n + 3) & ~3; }
@@ -57,6 +59,7 @@ __host__ __device__ inline Layout make_layout(int R, int D, int Gq) {
   L.kn = take(R);
   L.diag = take(R);
   L.invd = take(R);
+  L.rhs = take(Gq * R);
   L.P = take(Gq * Gq);
   L.E = take(Gq * Gq);
   L.scal = take(kScalars);
@@ -80,6 +83,7 @@ struct Params {
   float lambda1, lambda2, tol, eps;
   bool vec;  // kOmega rows can be read with aligned 16-byte loads
   float* part;  // (Hf, parts, ntri + Gq·R) partial sums of step 2 (lrdu_rows_kernel)
+  unsigned long long* trace;  // LRQK_LRDU_TRACE: %globaltimer at the phase ends of block 0, else null
   int parts, part_rows;
 };
 
@@ -204,7 +208,7 @@ __device__ __forceinline__ float row_dot(const float* x, const float* q, bool ve
 }
 
 // work := base + λ1 Σ_{g<nx} x_gᵀx_g + jitter·I (lower triangle), diag := its diagonal.
-__device__ void build_matrix(float* work, float* diag, const float* base, const float* x, int nx, float lam1, float jitter, int R, int ld) {
+__device__ __noinline__ void build_matrix(float* work, float* diag, const float* base, const float* x, int nx, float lam1, float jitter, int R, int ld) {
   for (int p = threadIdx.x; p < R * R; p += kThreads) {
     const int i = p / R, j = p % R;
     if (j > i) continue;
@@ -222,7 +226,7 @@ __device__ void build_matrix(float* work, float* diag, const float* base, const 
 // M = U D⁻¹ Uᵀ, D = diag(U) (U = L·diag(L) for the Cholesky factor L), and invd = 1/D. The pivot
 // test is the CPU kernel's (a pivot must exceed kLrduPivotRel × its diagonal entry). The result is
 // uniform over the block; every path ends with a barrier.
-__device__ bool block_factor(float* work, const float* diag, float* invd, int R, int ld) {
+__device__ __noinline__ bool block_factor(float* work, const float* diag, float* invd, int R, int ld) {
   for (int j = 0; j < R; ++j) {
     __syncthreads();  // column j and its pivot are final
     const float d = work[j * ld + j];
@@ -245,40 +249,39 @@ __device__ bool block_factor(float* work, const float* diag, float* invd, int R,
   return true;
 }
 
-// block_factor's elimination by warp 0 alone, in registers (R ≤ 32): lane i holds row i and takes
-// column j's entries by shuffle, so there is no barrier per column. Every element gets the same
-// updates in the same order as in block_factor, so U and invd are the same. Begins and ends with a
-// barrier; the result is uniform.
+// block_factor's result (U with M = U D⁻¹ Uᵀ, invd = 1/diag(U)) by warp 0 alone for R ≤ 32, column
+// by column in dot-product form: u_ij = a_ij − Σ_{k<j} u_ik·u_jk·invd_k, lane i computing row i
+// (4 partial sums for instruction-level parallelism) and the pivot u_jj coming from lane j by
+// shuffle. No block barrier per column, and a short dependency chain per column (the right-looking
+// elimination spent ~13 µs on r = 32, this ~2). Begins and ends with a barrier; uniform result.
 __device__ __noinline__ bool warp_factor(float* work, const float* diag, float* invd, int R, int ld) {
   __shared__ int s_ok;
   __syncthreads();  // `work` is built
   if (threadIdx.x < 32) {
     const int i = threadIdx.x;
-    float a[32];
-#pragma unroll
-    for (int k = 0; k < 32; ++k) a[k] = i < R && k <= i ? work[i * ld + k] : 0.f;
     bool ok = true;
-#pragma unroll
-    for (int j = 0; j < 32; ++j) {
-      if (j < R && ok) {  // uniform over the warp
-        const float d = __shfl_sync(0xffffffffu, a[j], j);
-        if (!(d > 0.f) || !(d > kLrduPivotRel * diag[j]) || !isfinite(d)) {
-          ok = false;
-        } else {
-          const float inv = 1.f / d;
-          if (i == 0) invd[j] = inv;
-#pragma unroll
-          for (int k = j + 1; k < 32; ++k) {
-            const float t = __shfl_sync(0xffffffffu, a[j], k);
-            if (k < R && k <= i && i < R) a[k] -= a[j] * t * inv;
-          }
-        }
+    for (int j = 0; j < R; ++j) {
+      const bool live = i >= j && i < R;
+      const float* ri = work + (live ? i : j) * ld;  // idle lanes read row j (a valid address)
+      const float* rj = work + j * ld;
+      float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+      int k = 0;
+      for (; k + 4 <= j; k += 4) {
+        s0 += ri[k] * rj[k] * invd[k];
+        s1 += ri[k + 1] * rj[k + 1] * invd[k + 1];
+        s2 += ri[k + 2] * rj[k + 2] * invd[k + 2];
+        s3 += ri[k + 3] * rj[k + 3] * invd[k + 3];
       }
-    }
-    if (ok && i < R) {
-#pragma unroll
-      for (int k = 0; k < 32; ++k)
-        if (k <= i) work[i * ld + k] = a[k];
+      for (; k < j; ++k) s0 += ri[k] * rj[k] * invd[k];
+      const float u = ri[j] - ((s0 + s1) + (s2 + s3));
+      const float d = __shfl_sync(0xffffffffu, u, j);  // u_jj, from lane j
+      if (!(d > 0.f) || !(d > kLrduPivotRel * diag[j]) || !isfinite(d)) {  // uniform
+        ok = false;
+        break;
+      }
+      if (live) work[i * ld + j] = u;
+      if (i == 0) invd[j] = 1.f / d;
+      __syncwarp();
     }
     if (i == 0) s_ok = ok;
   }
@@ -288,13 +291,12 @@ __device__ __noinline__ bool warp_factor(float* work, const float* diag, float* 
 
 // out[g·R + i] = (rhs_g · M⁻¹)_i for g < nrhs, from the factor of block_factor. One warp per
 // right-hand side; lane l holds entries l and l + 32 (R ≤ 64).
-template <class Rhs>
-__device__ void block_solve(const float* work, const float* invd, int R, int ld, int nrhs, Rhs rhs, float* out) {
+__device__ __noinline__ void block_solve(const float* work, const float* invd, int R, int ld, int nrhs, const float* rhs, float* out) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int i0 = lane, i1 = lane + 32;
   for (int g = warp; g < nrhs; g += kWarps) {
-    float b0 = i0 < R ? rhs(g, i0) : 0.f;
-    float b1 = i1 < R ? rhs(g, i1) : 0.f;
+    float b0 = i0 < R ? rhs[g * R + i0] : 0.f;
+    float b1 = i1 < R ? rhs[g * R + i1] : 0.f;
     // Forward: U z = b.
     for (int j = 0; j < R; ++j) {
       const float zj = __shfl_sync(0xffffffffu, j < 32 ? b0 : b1, j & 31) * invd[j];
@@ -320,19 +322,32 @@ __device__ void block_solve(const float* work, const float* invd, int R, int ld,
   }
 }
 
-// Solves out_g = rhs_g · (base + λ1 Σ x_gᵀx_g)⁻¹ with the jitter retries; returns the status code
-// (uniform). `out` is written only on success; ends with a barrier.
-template <class Rhs>
-__device__ int solve_spd(const Layout& L, float* sm, const float* base, const float* x, int nx, float lam1, Rhs rhs, int nrhs,
-                         float* out, int R) {
+// Solves out_g = rhs_g · (base + λ1 Σ x_gᵀx_g)⁻¹, rhs_g = row g of the L.rhs buffer (written by
+// the caller; read after the barriers below), with the jitter retries; returns the status code
+// (uniform). `out` is written only on success; ends with a barrier. Not inlined, like the
+// functions it calls: one copy of the code serves the five solves of a step, so it stays in the
+// instruction cache (a block runs alone on its SM and would otherwise fetch every copy cold).
+__device__ __forceinline__ void stamp(unsigned long long* tr, int k) {
+  if (tr && blockIdx.x == 0 && threadIdx.x == 0) {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    tr[k] = t;
+  }
+}
+
+__device__ __noinline__ int solve_spd(const Layout L, float* sm, const float* base, const float* x, int nx, float lam1, int nrhs,
+                                      float* out, int R, unsigned long long* tr = nullptr) {
+  stamp(tr, 11);
   float* work = sm + L.work;
   float* diag = sm + L.diag;
   float* invd = sm + L.invd;
   build_matrix(work, diag, base, x, nx, lam1, 0.f, R, L.ld);
   __syncthreads();
+  stamp(tr, 12);
   float mean = 0.f;
   for (int i = 0; i < R; ++i) mean += diag[i];
   mean /= float(R);
+  stamp(tr, 13);
   int code = kLrduOk;
   auto factor = [&] { return R <= 32 ? warp_factor(work, diag, invd, R, L.ld) : block_factor(work, diag, invd, R, L.ld); };
   bool ok = factor();
@@ -343,8 +358,10 @@ __device__ int solve_spd(const Layout& L, float* sm, const float* base, const fl
     code = kLrduJitter;
   }
   if (!ok) return kLrduFailed;
-  block_solve(work, invd, R, L.ld, nrhs, rhs, out);
+  stamp(tr, 14);
+  block_solve(work, invd, R, L.ld, nrhs, sm + L.rhs, out);
   __syncthreads();
+  stamp(tr, 15);
   return code;
 }
 
@@ -450,6 +467,15 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
   const int64_t position = p.position_dev ? int64_t(*p.position_dev) : p.position;
 
   // ---- 0. Inputs as f32; zeroed accumulators.
+#define LRDU_TRACE(k)                                                                        \
+  do {                                                                                       \
+    if (p.trace && blockIdx.x == 0 && threadIdx.x == 0) {                                    \
+      unsigned long long t_;                                                                 \
+      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));                                 \
+      p.trace[k] = t_;                                                                       \
+    }                                                                                        \
+  } while (0)
+  LRDU_TRACE(0);
   for (int idx = tid; idx < Gq * D; idx += kThreads) {
     const int g = idx / D, j = idx % D;
     sQ[idx] = load_any(p.q, p.q_dt, (b * Gq + g) * p.q_rs + j);
@@ -467,17 +493,30 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     if (lane == 0) sC[g] = s;
   }
 
-  // ---- 1. MQ = B_QB_Qᵀ, MK = B_KB_Kᵀ (lower triangles), aQ_g = q_g B_Qᵀ, aK = k B_Kᵀ, with each
+  LRDU_TRACE(1);
+  // ---- 1. MQ = B_QB_Qᵀ, MK = B_KB_Kᵀ (lower triangles), aQ_g = q_g B_Qᵀ, aK = k B_Kᵀ, with both
   // B staged whole in shared memory (coalesced load, odd leading dim).
   const int ntri = R * (R + 1) / 2;
   {
     float* sB0 = sm + L.tile;  // R × ldb each: B_Q, then B_K
     const int ldb = L.ldb;
+    // Both matrices at once, 16-byte loads when D allows (all in flight together).
+    if (D % 4 == 0 && ((reinterpret_cast<uintptr_t>(p.b_q) | reinterpret_cast<uintptr_t>(p.b_k)) & 15) == 0) {
+      for (int idx = tid; idx < 2 * R * D / 4; idx += kThreads) {
+        const int mat = idx / (R * D / 4), e = (idx % (R * D / 4)) * 4;
+        const float4 v = reinterpret_cast<const float4*>((mat == 0 ? p.b_q : p.b_k) + b * R * D)[e / 4];
+        float* dst = sB0 + mat * R * ldb + (e / D) * ldb + e % D;
+        dst[0] = v.x; dst[1] = v.y; dst[2] = v.z; dst[3] = v.w;
+      }
+    } else {
+      for (int idx = tid; idx < 2 * R * D; idx += kThreads) {
+        const int mat = idx / (R * D), e = idx % (R * D);
+        sB0[mat * R * ldb + (e / D) * ldb + e % D] = ((mat == 0 ? p.b_q : p.b_k) + b * R * D)[e];
+      }
+    }
+    __syncthreads();
     for (int mat = 0; mat < 2; ++mat) {
-      const float* B = (mat == 0 ? p.b_q : p.b_k) + b * R * D;
       float* sB = sB0 + mat * R * ldb;
-      for (int idx = tid; idx < R * D; idx += kThreads) sB[(idx / D) * ldb + idx % D] = B[idx];
-      __syncthreads();
       float* G = mat == 0 ? sMQ2 : sMK;
       const int nproj = mat == 0 ? Gq * R : R;
       for (int item = tid; item < ntri + nproj; item += kThreads) {
@@ -501,6 +540,7 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     }
   }
 
+  LRDU_TRACE(2);
   // ---- 2. Resident rows: the partial sums of lrdu_rows_kernel (over all parts of the rows) give
   // MQ2 += λ2·Σ A_tᵀA_t and v_g = Σ w_{g,t} A_t.
   {
@@ -520,6 +560,7 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     __syncthreads();
   }
 
+  LRDU_TRACE(3);
   // ---- 3. Alternating solve (C.2). Every decision below is uniform over the block.
   const float l1 = p.lambda1, l2 = p.lambda2;
   int status = kLrduOk, iters = 0;
@@ -528,19 +569,23 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     status = code > status ? code : status;
     return code != kLrduFailed;
   };
-  bool ok = note(solve_spd(L, sm, sMK, nullptr, 0, 0.f, [&](int, int i) { return sAK[i]; }, 1, sKH, R));
+  float* sRhs = sm + L.rhs;
+  for (int i = tid; i < R; i += kThreads) sRhs[i] = sAK[i];
+  bool ok = note(solve_spd(L, sm, sMK, nullptr, 0, 0.f, 1, sKH, R, p.trace));
+  LRDU_TRACE(4);
   for (int it = 1; ok && it <= p.max_iter; ++it) {
-    ok = note(solve_spd(
-        L, sm, sMQ2, sKH, 1, l1, [&](int g, int i) { return sAQ[g * R + i] + l2 * sV[g * R + i] + l1 * sC[g] * sKH[i]; }, Gq, sQH, R));
+    for (int e = tid; e < Gq * R; e += kThreads) {
+      const int g = e / R, i = e % R;
+      sRhs[e] = sAQ[e] + l2 * sV[e] + l1 * sC[g] * sKH[i];
+    }
+    ok = note(solve_spd(L, sm, sMQ2, sKH, 1, l1, Gq, sQH, R));
     if (!ok) break;
-    ok = note(solve_spd(
-        L, sm, sMK, sQH, Gq, l1,
-        [&](int, int i) {
-          float s = sAK[i];
-          for (int h = 0; h < Gq; ++h) s += l1 * sC[h] * sQH[h * R + i];
-          return s;
-        },
-        1, sKN, R));
+    for (int i = tid; i < R; i += kThreads) {
+      float s = sAK[i];
+      for (int h = 0; h < Gq; ++h) s += l1 * sC[h] * sQH[h * R + i];
+      sRhs[i] = s;
+    }
+    ok = note(solve_spd(L, sm, sMK, sQH, Gq, l1, 1, sKN, R));
     if (!ok) break;
     float dsum = 0.f;
     for (int i = 0; i < R; ++i) {
@@ -552,9 +597,11 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     for (int i = tid; i < R; i += kThreads) sKH[i] = sKN[i];
     __syncthreads();
     iters = it;
+    LRDU_TRACE(4 + it);
     if (delta < p.tol) break;
   }
 
+  LRDU_TRACE(8);
   // ---- 4. B updates (C.3) with the pre-update B; skipped after a failed solve.
   if (ok) {
     float* BQ = p.b_q + b * R * D;
@@ -634,6 +681,7 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     }
   }
 
+  LRDU_TRACE(9);
   // ---- 5. Outputs; k̂ becomes A_K row `position` (C.5 step 3).
   for (int idx = tid; idx < Gq * R; idx += kThreads) p.q_hat[b * Gq * R + idx] = sQH[idx];
   TA* arow = static_cast<TA*>(p.a_k) + b * p.ak_s0 + position * p.ak_s1;
@@ -647,7 +695,9 @@ __global__ void __launch_bounds__(kThreads, 1) lrdu_kernel(const Params p) {
     if (p.delta) p.delta[b] = delta;
     if (p.iters) p.iters[b] = iters;
   }
+  LRDU_TRACE(10);
 }
+#undef LRDU_TRACE
 
 template <class TK, class TA>
 void launch(const Params& p, int64_t hf) {
@@ -679,8 +729,25 @@ void launch(const Params& p, int64_t hf) {
   q.part = static_cast<float*>(cuda::device_alloc(part_bytes));
   lrdu_rows_kernel<TK, TA><<<dim3(unsigned(hf), unsigned(q.parts)), kThreads, rows_smem, cuda::stream()>>>(q);
   cuda::check_launch("low_rank_decode_update");
+  // Diagnostics: LRQK_LRDU_TRACE=1 prints block 0's phase times of every 100th eager call
+  // (a synchronisation each time, so never while a graph is captured).
+  static const bool trace = std::getenv("LRQK_LRDU_TRACE") != nullptr;
+  static unsigned long long* trace_buf = nullptr;
+  static long calls = 0;
+  const bool traced = trace && !cuda::capturing() && calls++ % 100 == 0;
+  if (traced && !trace_buf) LRQK_CUDA_CHECK(cudaMalloc(&trace_buf, 16 * sizeof(unsigned long long)), "low_rank_decode_update");
+  if (traced) LRQK_CUDA_CHECK(cudaMemsetAsync(trace_buf, 0, 16 * sizeof(unsigned long long), cuda::stream()), "low_rank_decode_update");
+  q.trace = traced ? trace_buf : nullptr;
   lrdu_kernel<TA><<<unsigned(hf), kThreads, smem, cuda::stream()>>>(q);
   cuda::check_launch("low_rank_decode_update");
+  if (traced) {
+    unsigned long long t[16] = {};
+    LRQK_CUDA_CHECK(cudaMemcpyAsync(t, trace_buf, sizeof(t), cudaMemcpyDeviceToHost, cuda::stream()), "low_rank_decode_update");
+    LRQK_CUDA_CHECK(cudaStreamSynchronize(cuda::stream()), "low_rank_decode_update");
+    std::fprintf(stderr, "lrdu trace Hf=%lld R=%d Gq=%d S=%d ns: load %llu, grams %llu, partials %llu, k0 solve %llu (build %llu, mean %llu, factor %llu, solve %llu), it1 %llu, it2 %llu, B update %llu, out %llu\n",
+                 (long long)hf, p.R, p.Gq, p.S, t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[12] - t[11], t[13] - t[12], t[14] - t[13],
+                 t[15] - t[14], t[5] ? t[5] - t[4] : 0ull, t[6] ? t[6] - t[5] : 0ull, t[9] - t[8], t[10] - t[9]);
+  }
   cuda::device_free(q.part, part_bytes);  // stream-ordered: reused only after both kernels ran
 }
 

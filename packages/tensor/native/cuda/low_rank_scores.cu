@@ -1,6 +1,7 @@
-// One thread per (head, position): the row's r values (16-byte loads when rows allow, 64 B per row
-// at r = 32 in bf16, so a warp reads 2 KB contiguous) against the head's Gq queries held in shared
-// memory; memory-bound on A_K, which is read once.
+// Proxy scores, memory-bound on A_K (read once). Rows whose r values fill whole 16-byte chunks
+// (r = 32 in bf16: 4 chunks) take LPR = r·size/16 lanes each, one chunk a lane, so that a warp's
+// loads cover 512 contiguous bytes; the head's Gq queries sit in shared memory and each query's
+// partial products are summed across the row's lanes by shuffles. Other rows: a thread per row.
 #include "../core/dispatch.h"
 #include "../ops/low_rank_scores.h"
 #include "common.cuh"
@@ -9,66 +10,89 @@ namespace lrqk {
 namespace {
 constexpr int kThreads = 256;
 
-template <class TA>
-__global__ void __launch_bounds__(kThreads) scores_kernel(const TA* ak, int64_t a_s0, int64_t a_s1, const float* q, int64_t q_s0,
-                                                          int64_t q_s1, float* out, int64_t o_s0, int rows, int R, int Gq, bool use_max,
-                                                          bool vec) {
-  __shared__ float sq[kScoresMaxQueries * kScoresMaxRank];
+struct ScoreArgs {
+  const void* ak;
+  int64_t a_s0, a_s1;
+  const float* q;
+  int64_t q_s0, q_s1;
+  float* out;
+  int64_t o_s0;
+  int rows, R, Gq;
+  bool use_max;
+};
+
+__device__ __forceinline__ void load_queries(const ScoreArgs& p, float* sq) {
   const int h = blockIdx.y;
-  for (int i = threadIdx.x; i < Gq * R; i += kThreads) sq[i] = q[h * q_s0 + (i / R) * q_s1 + i % R];
+  for (int i = threadIdx.x; i < p.Gq * p.R; i += kThreads) sq[i] = p.q[h * p.q_s0 + (i / p.R) * p.q_s1 + i % p.R];
   __syncthreads();
-  const int t = blockIdx.x * kThreads + threadIdx.x;
-  if (t >= rows) return;
-  const TA* row = ak + h * a_s0 + int64_t(t) * a_s1;
-  float acc[kScoresMaxQueries];
-#pragma unroll
-  for (int g = 0; g < kScoresMaxQueries; ++g) acc[g] = 0.f;
+}
+
+template <class TA, int LPR>
+__global__ void __launch_bounds__(kThreads) scores_vec_kernel(const ScoreArgs p) {
+  __shared__ float sq[kScoresMaxQueries * kScoresMaxRank];
+  load_queries(p, sq);
   constexpr int V = 16 / int(sizeof(TA));
-  constexpr int kChunks = kScoresMaxRank / V;
-  const int chunks = (R + V - 1) / V;
-  if (vec) {
-    // The whole row first (up to 128 B), so that its loads are in flight together.
-    uint4 u[kChunks];
+  const int h = blockIdx.y, c = threadIdx.x % LPR;
+  const int t = blockIdx.x * (kThreads / LPR) + threadIdx.x / LPR;
+  float x[V];
+  if (t < p.rows) {
+    const uint4 u = *reinterpret_cast<const uint4*>(static_cast<const TA*>(p.ak) + h * p.a_s0 + int64_t(t) * p.a_s1 + c * V);
+    const TA* e = reinterpret_cast<const TA*>(&u);
 #pragma unroll
-    for (int c = 0; c < kChunks; ++c)
-      if (c < chunks) u[c] = reinterpret_cast<const uint4*>(row)[c];
-#pragma unroll
-    for (int c = 0; c < kChunks; ++c) {
-      if (c >= chunks) break;
-      const TA* e = reinterpret_cast<const TA*>(&u[c]);
-#pragma unroll
-      for (int g = 0; g < kScoresMaxQueries; ++g) {
-        if (g >= Gq) break;
-        const float* qg = sq + g * R + c * V;
-        float s = 0.f;
-#pragma unroll
-        for (int j = 0; j < V; ++j) s += dev::to_f32(e[j]) * qg[j];
-        acc[g] += s;
-      }
-    }
+    for (int j = 0; j < V; ++j) x[j] = dev::to_f32(e[j]);
   } else {
-    for (int i = 0; i < R; ++i) {
-      const float x = dev::to_f32(row[i]);
-      for (int g = 0; g < Gq; ++g) acc[g] += x * sq[g * R + i];
-    }
+#pragma unroll
+    for (int j = 0; j < V; ++j) x[j] = 0.f;
   }
   float best = -INFINITY, sum = 0.f;
-  for (int g = 0; g < Gq; ++g) {
-    best = fmaxf(best, acc[g]);
-    sum += acc[g];
+  for (int g = 0; g < p.Gq; ++g) {  // uniform: every lane takes part in the shuffles
+    const float* qg = sq + g * p.R + c * V;
+    float s = 0.f;
+#pragma unroll
+    for (int j = 0; j < V; ++j) s += x[j] * qg[j];
+#pragma unroll
+    for (int o = LPR / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    best = fmaxf(best, s);
+    sum += s;
   }
-  out[h * o_s0 + t] = use_max ? best : sum;
+  if (c == 0 && t < p.rows) p.out[h * p.o_s0 + t] = p.use_max ? best : sum;
+}
+
+template <class TA>
+__global__ void __launch_bounds__(kThreads) scores_row_kernel(const ScoreArgs p) {
+  __shared__ float sq[kScoresMaxQueries * kScoresMaxRank];
+  load_queries(p, sq);
+  const int h = blockIdx.y;
+  const int t = blockIdx.x * kThreads + threadIdx.x;
+  if (t >= p.rows) return;
+  const TA* row = static_cast<const TA*>(p.ak) + h * p.a_s0 + int64_t(t) * p.a_s1;
+  float best = -INFINITY, sum = 0.f;
+  for (int g = 0; g < p.Gq; ++g) {
+    float s = 0.f;
+    for (int i = 0; i < p.R; ++i) s += dev::to_f32(row[i]) * sq[g * p.R + i];
+    best = fmaxf(best, s);
+    sum += s;
+  }
+  p.out[h * p.o_s0 + t] = p.use_max ? best : sum;
 }
 
 template <class TA>
 void launch(const LowRankScoresArgs& a) {
-  const size_t es = sizeof(TA);
-  const bool vec = reinterpret_cast<uintptr_t>(a.a_k.data) % 16 == 0 && (a.a_k.stride(0) * int64_t(es)) % 16 == 0 &&
-                   (a.a_k.stride(1) * int64_t(es)) % 16 == 0 && (a.r * int64_t(es)) % 16 == 0;
-  const dim3 grid(unsigned((a.rows + kThreads - 1) / kThreads), unsigned(a.hf));
-  scores_kernel<TA><<<grid, kThreads, 0, cuda::stream()>>>(a.a_k.ptr<TA>(), a.a_k.stride(0), a.a_k.stride(1), a.queries.ptr<float>(),
-                                                           a.queries.stride(0), a.queries.stride(1), a.out.ptr<float>(), a.out.stride(0),
-                                                           int(a.rows), int(a.r), int(a.gq), a.use_max, vec);
+  const ScoreArgs p{a.a_k.data, a.a_k.stride(0), a.a_k.stride(1), a.queries.ptr<float>(), a.queries.stride(0), a.queries.stride(1),
+                    a.out.ptr<float>(), a.out.stride(0), int(a.rows), int(a.r), int(a.gq), a.use_max};
+  constexpr int V = 16 / int(sizeof(TA));
+  const int64_t es = sizeof(TA);
+  const bool aligned = reinterpret_cast<uintptr_t>(a.a_k.data) % 16 == 0 && (a.a_k.stride(0) * es) % 16 == 0 && (a.a_k.stride(1) * es) % 16 == 0;
+  const int lpr = a.r % V == 0 ? int(a.r / V) : 0;
+  auto vec = [&](auto kernel, int per_block) {
+    kernel<<<dim3(unsigned((a.rows + per_block - 1) / per_block), unsigned(a.hf)), kThreads, 0, cuda::stream()>>>(p);
+  };
+  if (aligned && lpr == 1) vec(scores_vec_kernel<TA, 1>, kThreads);
+  else if (aligned && lpr == 2) vec(scores_vec_kernel<TA, 2>, kThreads / 2);
+  else if (aligned && lpr == 4) vec(scores_vec_kernel<TA, 4>, kThreads / 4);
+  else if (aligned && lpr == 8) vec(scores_vec_kernel<TA, 8>, kThreads / 8);
+  else if (aligned && lpr == 16) vec(scores_vec_kernel<TA, 16>, kThreads / 16);
+  else vec(scores_row_kernel<TA>, kThreads);
 }
 }  // namespace
 
