@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo, Tensor } from '@lrqk/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FullAttention, generate, loadModel, LrqkAttention, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaModel } from '../src/index.ts';
+import { FullAttention, generate, loadModel, LrqkAttention, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaDecodeGraph, type LlamaModel } from '../src/index.ts';
 import { drain } from './helpers.ts';
 
 const gpu = backendInfo().available;
@@ -147,6 +147,35 @@ describe('decode step driven by device tensors (CPU)', () => {
   });
 });
 
+/**
+ * Feeds the prompt and one eager step (as generate() does) to both backends, then decodes `steps`
+ * more tokens, `a` eagerly and `b` through model.decodeStepper(b), each step's logits agreeing
+ * within `tolerance`. Returns the graph (the caller disposes it) and the next token.
+ */
+function graphAgainstEager(model: LlamaModel, a: AttentionBackend, b: AttentionBackend, steps: number, tolerance: number): { graph: LlamaDecodeGraph; token: number } {
+  model.forward(prompt, a).dispose();
+  model.forward(prompt, b).dispose();
+  let token = 3;
+  model.forward([token], a, { start: prompt.length }).dispose();
+  model.forward([token], b, { start: prompt.length }).dispose();
+  const graph = model.decodeStepper(b);
+  if (graph === undefined) throw new Error('no decode graph for this backend');
+  try {
+    for (let pos = prompt.length + 1; pos <= prompt.length + steps; pos++) {
+      const want = model.forward([token], a, { start: pos });
+      const got = graph.step(token, pos);
+      expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array()), `position ${pos}`).toBeLessThan(tolerance);
+      token = argmax(want);
+      want.dispose();
+      got.dispose();
+    }
+  } catch (e) {
+    graph.dispose();
+    throw e;
+  }
+  return { graph, token };
+}
+
 describe(`decode through a captured CUDA graph${skipGpu}`, () => {
   for (const dtype of ['f32', 'bf16'] as const) {
     it.skipIf(!gpu)(`${dtype}: replayed steps give the eager decode's logits`, async () => {
@@ -154,27 +183,11 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
       const a = full(model, 128);
       const b = full(model, 128);
       try {
-        model.forward(prompt, a).dispose();
-        model.forward(prompt, b).dispose();
-        let token = 3;
-        // One eager step on each first, as generate() does.
-        model.forward([token], a, { start: prompt.length }).dispose();
-        model.forward([token], b, { start: prompt.length }).dispose();
-        const graph = model.decodeStepper(b);
-        expect(graph).toBeDefined();
+        const { graph, token } = graphAgainstEager(model, a, b, 39, dtype === 'f32' ? 1e-4 : 2e-2);
         try {
-          for (let pos = prompt.length + 1; pos < prompt.length + 40; pos++) {
-            const want = model.forward([token], a, { start: pos });
-            const got = graph!.step(token, pos);
-            const w = want.toFloat32Array();
-            expect(maxRelDiff(w, got.toFloat32Array()), `position ${pos}`).toBeLessThan(dtype === 'f32' ? 1e-4 : 2e-2);
-            token = argmax(want);
-            want.dispose();
-            got.dispose();
-          }
-          expect(() => graph!.step(token, 3)).toThrow(/not the cache length/);
+          expect(() => graph.step(token, 3)).toThrow(/not the cache length/);
         } finally {
-          graph!.dispose();
+          graph.dispose();
         }
       } finally {
         a.dispose();
@@ -196,29 +209,15 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
       const a = mk();
       const b = mk();
       try {
-        model.forward(prompt, a).dispose();
-        model.forward(prompt, b).dispose();
-        let token = 3;
-        model.forward([token], a, { start: prompt.length }).dispose();
-        model.forward([token], b, { start: prompt.length }).dispose();
-        const graph = model.decodeStepper(b);
-        expect(graph).toBeDefined();
+        const { graph } = graphAgainstEager(model, a, b, 49, 1e-4);
         try {
-          for (let pos = prompt.length + 1; pos < prompt.length + 50; pos++) {
-            const want = model.forward([token], a, { start: pos });
-            const got = graph!.step(token, pos);
-            expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array()), `position ${pos}`).toBeLessThan(1e-4);
-            token = argmax(want);
-            want.dispose();
-            got.dispose();
-          }
           // 49 graph steps over a 16-token span: captured again at least twice.
-          expect(graph!.captures).toBeGreaterThanOrEqual(3);
+          expect(graph.captures).toBeGreaterThanOrEqual(3);
           for (let l = 0; l < s.layers; l++) expect(b.kv.pool(l).slotMap.toArray()).toEqual(a.kv.pool(l).slotMap.toArray());
           const [sa, sb] = [a.stats(), b.stats()];
           expect([sb.hits, sb.misses, sb.bytesHostToDevice, sb.bytesDeviceToHost]).toEqual([sa.hits, sa.misses, sa.bytesHostToDevice, sa.bytesDeviceToHost]);
         } finally {
-          graph!.dispose();
+          graph.dispose();
         }
       } finally {
         a.dispose();
@@ -227,6 +226,34 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
       }
     });
   }
+
+  it.skipIf(!gpu)('generate() with LRQK: the graph takes over once every layer is sparse; same greedy tokens as eager decode', async () => {
+    const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
+    const s = model.spec;
+    const run = async (graphs: boolean, promptIds: number[]) => {
+      const prev = process.env['LRQK_CUDA_GRAPHS'];
+      if (!graphs) process.env['LRQK_CUDA_GRAPHS'] = '0';
+      const backend = new LrqkAttention(
+        { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 128, dtype: 'f32', device: 'cuda' },
+        { rank: 4, topK: 8, lite: 4, graphSpan: 16 },
+      );
+      try {
+        const { ids, result } = await drain(generate(model, backend, promptIds, { maxTokens: 40 }));
+        expect(result.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
+        return ids;
+      } finally {
+        backend.dispose();
+        if (prev === undefined) delete process.env['LRQK_CUDA_GRAPHS'];
+        else process.env['LRQK_CUDA_GRAPHS'] = prev;
+      }
+    };
+    try {
+      // Sparse from the prompt on (37 > K + L = 12), and dense for the first steps (6 tokens).
+      for (const promptIds of [prompt, prompt.slice(0, 6)]) expect(await run(true, promptIds)).toEqual(await run(false, promptIds));
+    } finally {
+      model.dispose();
+    }
+  });
 
   it.skipIf(!gpu)('generate(): graph decode and eager decode give the same greedy tokens; capacity errors stay clear', async () => {
     const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
