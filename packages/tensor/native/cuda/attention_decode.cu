@@ -14,7 +14,6 @@
 // pointers 16-byte aligned and K/V outer strides multiples of VEC.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include "../core/dispatch.h"
 #include "../ops/attention_decode.h"
 #include "attention_decode_mma.cuh"
@@ -307,13 +306,9 @@ bool try_mma_decode(const AttentionDecodeArgs& a, const char* op) {
   if (reinterpret_cast<uintptr_t>(a.q.data) % 16 != 0 || (a.heads > 1 && (a.q_head_stride * int64_t(sizeof(T))) % 16 != 0)) return false;
   switch (a.dim) {
     case 64: launch_decode_mma<T, 64, 3>(a, op); return true;
-    case 128: {
-      // LRQK_DECODE_STAGES=2 (experiment): a 2-deep ring, 68 KB a block, 3 blocks an SM instead of 2.
-      static const bool two = [] { const char* e = std::getenv("LRQK_DECODE_STAGES"); return e != nullptr && e[0] == '2'; }();
-      if (two) launch_decode_mma<T, 128, 2>(a, op);
-      else launch_decode_mma<T, 128, 3>(a, op);
-      return true;
-    }
+    // A 2-deep ring (68 KB a block, 3 blocks an SM) measured slower at every decode shape
+    // (docs/benchmarks/tensor.md, 2026-12-01).
+    case 128: launch_decode_mma<T, 128, 3>(a, op); return true;
     case 256: launch_decode_mma<T, 256, 2>(a, op); return true;
     default: return false;
   }
