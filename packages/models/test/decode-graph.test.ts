@@ -63,6 +63,32 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
 
 const prompt = Array.from({ length: 37 }, (_, i) => (i * 131 + 7) % 512);
 
+/**
+ * After the prompt on both backends, `steps` decode steps: `a` through forward(), `b` through
+ * decodeStepOnDevice with position and length in (CPU) tensors and endStep(); the logits must
+ * agree to 1e-5, and `check` runs after every step.
+ */
+function deviceStepsAgainstForward(model: LlamaModel, a: AttentionBackend, b: AttentionBackend, steps: number, horizon: (pos: number) => number, check = () => {}): void {
+  model.forward(prompt, a).dispose();
+  model.forward(prompt, b).dispose();
+  expect(model.prepareRope(64)).toBe(true);
+  let token = 5;
+  for (let pos = prompt.length; pos < prompt.length + steps; pos++) {
+    const want = model.forward([token], a, { start: pos });
+    const got = Tensor.empty([1, model.spec.vocabSize]);
+    const ids = Tensor.from([token], [1], { dtype: 'i32' });
+    const p = Tensor.from([pos], [1], { dtype: 'i32' });
+    const len = Tensor.from([pos + 1], [1], { dtype: 'i32' });
+    model.decodeStepOnDevice(ids, { position: p, length: len, horizon: horizon(pos) }, b, got);
+    b.endStep?.({ start: pos, tokens: 1, decode: true });
+    expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array()), `position ${pos}`).toBeLessThan(1e-5);
+    check();
+    token = argmax(want);
+    for (const t of [want, got, ids, p, len]) t.dispose();
+  }
+  expect(b.length).toBe(a.length);
+}
+
 describe('decode step driven by device tensors (CPU)', () => {
   it('gives forward() logits step after step; no graph on the CPU', async () => {
     const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
@@ -70,23 +96,7 @@ describe('decode step driven by device tensors (CPU)', () => {
     const b = full(model, 64);
     try {
       expect(model.decodeStepper(b)).toBeUndefined();
-      model.forward(prompt, a).dispose();
-      model.forward(prompt, b).dispose();
-      expect(model.prepareRope(64)).toBe(true);
-      let token = 5;
-      for (let pos = prompt.length; pos < prompt.length + 6; pos++) {
-        const want = model.forward([token], a, { start: pos });
-        const got = Tensor.empty([1, model.spec.vocabSize]);
-        const ids = Tensor.from([token], [1], { dtype: 'i32' });
-        const p = Tensor.from([pos], [1], { dtype: 'i32' });
-        const len = Tensor.from([pos + 1], [1], { dtype: 'i32' });
-        model.decodeStepOnDevice(ids, { position: p, length: len, horizon: 64 }, b, got);
-        b.endStep({ start: pos, tokens: 1, decode: true });
-        expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array())).toBeLessThan(1e-5);
-        token = argmax(want);
-        for (const t of [want, got, ids, p, len]) t.dispose();
-      }
-      expect(b.length).toBe(a.length);
+      deviceStepsAgainstForward(model, a, b, 6, () => 64);
     } finally {
       a.dispose();
       b.dispose();
@@ -101,31 +111,16 @@ describe('decode step driven by device tensors (CPU)', () => {
     const b = mk();
     try {
       // 37 prompt tokens > K + L = 12: every layer is sparse after the prompt.
-      model.forward(prompt, a).dispose();
-      model.forward(prompt, b).dispose();
-      expect(model.prepareRope(64)).toBe(true);
-      let token = 5;
-      for (let pos = prompt.length; pos < prompt.length + 8; pos++) {
-        const want = model.forward([token], a, { start: pos });
-        const got = Tensor.empty([1, model.spec.vocabSize]);
-        const ids = Tensor.from([token], [1], { dtype: 'i32' });
-        const p = Tensor.from([pos], [1], { dtype: 'i32' });
-        const len = Tensor.from([pos + 1], [1], { dtype: 'i32' });
-        model.decodeStepOnDevice(ids, { position: p, length: len, horizon: b.graphHorizonFor(pos) }, b, got);
-        b.endStep({ start: pos, tokens: 1, decode: true });
-        expect(maxRelDiff(want.toFloat32Array(), got.toFloat32Array()), `position ${pos}`).toBeLessThan(1e-5);
+      deviceStepsAgainstForward(model, a, b, 8, (pos) => b.graphHorizonFor(pos), () => {
         for (let l = 0; l < model.spec.layers; l++) {
           expect(b.kv.lite(l)).toEqual(a.kv.lite(l));
           expect(b.kv.pool(l).slotMap.toArray()).toEqual(a.kv.pool(l).slotMap.toArray());
         }
-        token = argmax(want);
-        for (const t of [want, got, ids, p, len]) t.dispose();
-      }
+      });
       const [sa, sb] = [a.stats(), b.stats()];
       expect(sb.hits).toBe(sa.hits);
       expect(sb.misses).toBe(sa.misses);
       expect(sb.bytesDeviceToHost).toBe(sa.bytesDeviceToHost);
-      expect(b.length).toBe(a.length);
     } finally {
       a.dispose();
       b.dispose();

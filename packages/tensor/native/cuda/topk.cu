@@ -39,26 +39,94 @@ __device__ __forceinline__ uint32_t order_key(T v, bool largest) {
   return key == 0u ? 1u : key;  // keep 0 for NaN only
 }
 
-// Exclusive scan of one value per warp (called by all threads; returns offset of this warp).
+// Exclusive offset of this warp's `count` among the block's WARPS warps, and the block total
+// (every thread calls it; scratch holds WARPS + 1 ints). Shared with topk_multiblock.cuh.
+template <int WARPS>
 __device__ __forceinline__ int warp_offsets(int count, int* scratch, int* total) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   if (lane == 0) scratch[warp] = count;
   __syncthreads();
   if (warp == 0) {
-    int v = scratch[lane];
+    const int v = lane < WARPS ? scratch[lane] : 0;
     int incl = v;
     for (int o = 1; o < 32; o <<= 1) {
-      int t = __shfl_up_sync(0xffffffffu, incl, o);
-      if (lane >= o) incl += t;
+      const int u = __shfl_up_sync(0xffffffffu, incl, o);
+      if (lane >= o) incl += u;
     }
-    scratch[lane] = incl - v;
-    if (lane == 31) scratch[32] = incl;
+    if (lane < WARPS) scratch[lane] = incl - v;
+    if (lane == WARPS - 1) scratch[WARPS] = incl;
   }
   __syncthreads();
-  int off = scratch[warp];
-  *total = scratch[32];
+  const int off = scratch[warp];
+  *total = scratch[WARPS];
   __syncthreads();
   return off;
+}
+
+// One tile of the ordered compaction (both kernels; every thread calls it): this thread's key
+// (`in`: inside the row) is taken when > thresh, or == thresh among the first need_eq such keys by
+// index; emit(pos) places a taken key at output position pos. taken and eq_seen advance by the
+// block's totals (uniform).
+template <int WARPS, class Emit>
+__device__ __forceinline__ void compact_tile(bool in, uint32_t key, uint32_t thresh, int need_eq, int& taken, int& eq_seen,
+                                             int* scratch, Emit emit) {
+  const unsigned lt_mask = (1u << (threadIdx.x & 31)) - 1u;
+  const bool gt = in && key > thresh;
+  const bool eq = in && key == thresh;
+  const unsigned eq_ballot = __ballot_sync(0xffffffffu, eq);
+  int eq_total;
+  const int eq_off = warp_offsets<WARPS>(__popc(eq_ballot), scratch, &eq_total);
+  const int eq_rank = eq_seen + eq_off + __popc(eq_ballot & lt_mask);
+  const bool take = gt || (eq && eq_rank < need_eq);
+  const unsigned take_ballot = __ballot_sync(0xffffffffu, take);
+  int take_total;
+  const int take_off = warp_offsets<WARPS>(__popc(take_ballot), scratch, &take_total);
+  if (take) emit(taken + take_off + __popc(take_ballot & lt_mask));
+  taken += take_total;
+  eq_seen += eq_total;
+}
+
+// (key, ~index) packed so that larger means ranked first.
+__device__ __forceinline__ unsigned long long pack_result(uint32_t key, int i) {
+  return (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
+}
+
+// Sorts s[0, k) descending (by key, then lower index) with a bitonic network over the next power
+// of two, s[k, p2) padded with zeros; `threads` threads call it. Begins and ends with a barrier.
+__device__ void bitonic_desc(unsigned long long* s, int k, int threads) {
+  int p2 = 1;
+  while (p2 < k) p2 <<= 1;
+  __syncthreads();
+  for (int i = k + int(threadIdx.x); i < p2; i += threads) s[i] = 0ull;
+  __syncthreads();
+  for (int size = 2; size <= p2; size <<= 1) {
+    for (int stride = size >> 1; stride > 0; stride >>= 1) {
+      for (int i = threadIdx.x; i < p2; i += threads) {
+        const int j = i ^ stride;
+        if (j > i) {
+          const bool desc = (i & size) == 0;
+          const unsigned long long a = s[i], b = s[j];
+          if (desc ? (a < b) : (a > b)) {
+            s[i] = b;
+            s[j] = a;
+          }
+        }
+      }
+      __syncthreads();
+    }
+  }
+}
+
+// Values and indices of row `row` from its k packed results.
+template <class T>
+__device__ void write_results(const T* xr, const unsigned long long* s, int k, int64_t row, int threads, T* values, void* indices,
+                              bool i64) {
+  for (int j = threadIdx.x; j < k; j += threads) {
+    const uint32_t idx = 0xffffffffu - uint32_t(s[j] & 0xffffffffull);
+    values[row * k + j] = xr[idx];
+    if (i64) static_cast<int64_t*>(indices)[row * k + j] = idx;
+    else static_cast<int32_t*>(indices)[row * k + j] = int32_t(idx);
+  }
 }
 
 template <class T>
@@ -70,7 +138,7 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, RowLen len, int k, b
   __shared__ uint32_t s_prefix, s_mask;
   __shared__ int s_remaining;
   const T* xr = x + blockIdx.x * row_stride;
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int tid = threadIdx.x, warp = tid >> 5;
   if (tid == 0) { s_prefix = 0; s_mask = 0; s_remaining = k; }
   // 1. radix select
   for (int pass = 0; pass < 4; ++pass) {
@@ -110,54 +178,17 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, RowLen len, int k, b
   int taken = 0, eq_seen = 0;
   for (int base = 0; base < n; base += kThreads) {
     const int i = base + tid;
-    uint32_t key = i < n ? order_key(xr[i], largest) : 0u;
     const bool in = i < n;
-    const bool gt = in && key > thresh;
-    const bool eq = in && key == thresh;
-    const unsigned lt_mask = (1u << lane) - 1u;
-    const unsigned eq_ballot = __ballot_sync(0xffffffffu, eq);
-    int eq_total;
-    const int eq_off = warp_offsets(__popc(eq_ballot), scratch, &eq_total);
-    const int eq_rank = eq_seen + eq_off + __popc(eq_ballot & lt_mask);
-    const bool take = gt || (eq && eq_rank < need_eq);
-    const unsigned take_ballot = __ballot_sync(0xffffffffu, take);
-    int take_total;
-    const int take_off = warp_offsets(__popc(take_ballot), scratch, &take_total);
-    if (take) {
-      const int pos = taken + take_off + __popc(take_ballot & lt_mask);
-      if (pos < k) sel[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
-    }
-    taken += take_total;
-    eq_seen += eq_total;
+    const uint32_t key = in ? order_key(xr[i], largest) : 0u;
+    compact_tile<kThreads / 32>(in, key, thresh, need_eq, taken, eq_seen, scratch, [&](int pos) {
+      if (pos < k) sel[pos] = pack_result(key, i);
+    });
     if (taken >= k) break;  // uniform across the block
   }
   __syncthreads();
-  // 3. sort by (key desc, index asc) when asked: bitonic on the next power of two.
-  if (sort == 0) {
-    int p2 = 1;
-    while (p2 < k) p2 <<= 1;
-    for (int i = k + tid; i < p2; i += kThreads) sel[i] = 0ull;
-    __syncthreads();
-    for (int size = 2; size <= p2; size <<= 1) {
-      for (int stride = size >> 1; stride > 0; stride >>= 1) {
-        for (int i = tid; i < p2; i += kThreads) {
-          const int j = i ^ stride;
-          if (j > i) {
-            const bool desc = (i & size) == 0;
-            unsigned long long a = sel[i], b = sel[j];
-            if (desc ? (a < b) : (a > b)) { sel[i] = b; sel[j] = a; }
-          }
-        }
-        __syncthreads();
-      }
-    }
-  }
-  for (int j = tid; j < k; j += kThreads) {
-    const uint32_t idx = 0xffffffffu - uint32_t(sel[j] & 0xffffffffull);
-    values[int64_t(blockIdx.x) * k + j] = xr[idx];
-    if (i64) static_cast<int64_t*>(indices)[int64_t(blockIdx.x) * k + j] = idx;
-    else static_cast<int32_t*>(indices)[int64_t(blockIdx.x) * k + j] = int32_t(idx);
-  }
+  // 3. sort by (key desc, index asc) when asked.
+  if (sort == 0) bitonic_desc(sel, k, kThreads);
+  write_results(xr, sel, k, blockIdx.x, kThreads, values, indices, i64);
 }
 RowLen row_len(const TopkArgs& a) { return RowLen{int(a.length), a.length_dev, int(a.length_offset), int(a.k)}; }
 #include "topk_multiblock.cuh"

@@ -133,28 +133,6 @@ __global__ void __launch_bounds__(kThreads) count_kernel(const T* x, int64_t str
   if (threadIdx.x == 0) counts[row * gridDim.x + blockIdx.x] = make_int2(s_gt, s_eq);
 }
 
-// Exclusive offset of this warp's `count` among the block's warps, and the block total.
-__device__ __forceinline__ int block_offsets(int count, int* scratch, int* total) {
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  if (lane == 0) scratch[warp] = count;
-  __syncthreads();
-  if (warp == 0) {
-    const int v = lane < kWarps ? scratch[lane] : 0;
-    int incl = v;
-    for (int o = 1; o < 32; o <<= 1) {
-      const int u = __shfl_up_sync(0xffffffffu, incl, o);
-      if (lane >= o) incl += u;
-    }
-    if (lane < kWarps) scratch[lane] = incl - v;
-    if (lane == kWarps - 1) scratch[kWarps] = incl;
-  }
-  __syncthreads();
-  const int off = scratch[warp];
-  *total = scratch[kWarps];
-  __syncthreads();
-  return off;
-}
-
 // Writes the taken keys in ascending index order: as values and indices when `direct`, else packed
 // (key, ~index) into sel for finish_kernel.
 template <class T>
@@ -162,7 +140,7 @@ __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t s
                                                            const unsigned* ghist, const int2* counts, int k, bool direct,
                                                            unsigned long long* sel, T* values, void* indices, bool i64) {
   __shared__ int scratch[kWarps + 1];
-  const int row = blockIdx.y, blk = blockIdx.x, lane = threadIdx.x & 31;
+  const int row = blockIdx.y, blk = blockIdx.x;
   const RowState s = pick_prefix(ghist + int64_t(row) * kPasses * kBins, kPasses, k);
   const int n = len.get();
   const uint32_t thresh = s.prefix;
@@ -179,76 +157,34 @@ __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t s
   const T* xr = x + row * stride;
   unsigned long long* out = direct ? nullptr : sel + int64_t(row) * k;
   const int begin = blk * chunk, end = min(n, begin + chunk);
-  const unsigned lt_mask = (1u << lane) - 1u;
   for (int base = begin; base < end; base += kThreads) {
     const int i = base + int(threadIdx.x);
     const bool in = i < end;
     const uint32_t key = in ? order_key(xr[i], largest) : 0u;
-    const bool gt = in && key > thresh;
-    const bool eq = in && key == thresh;
-    const unsigned eq_ballot = __ballot_sync(0xffffffffu, eq);
-    int eq_total;
-    const int eq_off = block_offsets(__popc(eq_ballot), scratch, &eq_total);
-    const int eq_rank = eq_seen + eq_off + __popc(eq_ballot & lt_mask);
-    const bool take = gt || (eq && eq_rank < need_eq);
-    const unsigned take_ballot = __ballot_sync(0xffffffffu, take);
-    int take_total;
-    const int take_off = block_offsets(__popc(take_ballot), scratch, &take_total);
-    if (take) {
-      const int pos = taken + take_off + __popc(take_ballot & lt_mask);
-      if (pos < k) {
-        if (!direct) {
-          out[pos] = (static_cast<unsigned long long>(key) << 32) | (0xffffffffu - uint32_t(i));
-        } else {
-          values[int64_t(row) * k + pos] = xr[i];
-          if (i64) static_cast<int64_t*>(indices)[int64_t(row) * k + pos] = i;
-          else static_cast<int32_t*>(indices)[int64_t(row) * k + pos] = int32_t(i);
-        }
+    compact_tile<kWarps>(in, key, thresh, need_eq, taken, eq_seen, scratch, [&](int pos) {
+      if (pos >= k) return;
+      if (!direct) {
+        out[pos] = pack_result(key, i);
+      } else {
+        values[int64_t(row) * k + pos] = xr[i];
+        if (i64) static_cast<int64_t*>(indices)[int64_t(row) * k + pos] = i;
+        else static_cast<int32_t*>(indices)[int64_t(row) * k + pos] = int32_t(i);
       }
-    }
-    taken += take_total;
-    eq_seen += eq_total;
+    });
     if (taken >= k) break;  // block-uniform
   }
 }
 
 // 1024 threads per row: the row's k packed (key, ~index) results sorted by value (key desc, index asc).
 template <class T>
-__global__ void __launch_bounds__(1024) finish_kernel(const T* x, int64_t stride, const unsigned long long* sel, int k, int sort,
-                                                      T* values, void* indices, bool i64) {
+__global__ void __launch_bounds__(1024) finish_kernel(const T* x, int64_t stride, const unsigned long long* sel, int k, T* values,
+                                                      void* indices, bool i64) {
   __shared__ unsigned long long s[kMaxK];
-  const int row = blockIdx.x, tid = threadIdx.x;
+  const int row = blockIdx.x;
   const unsigned long long* in = sel + int64_t(row) * k;
-  if (sort == 0) {
-    int p2 = 1;
-    while (p2 < k) p2 <<= 1;
-    for (int i = tid; i < p2; i += 1024) s[i] = i < k ? in[i] : 0ull;
-    __syncthreads();
-    for (int size = 2; size <= p2; size <<= 1) {
-      for (int stride2 = size >> 1; stride2 > 0; stride2 >>= 1) {
-        for (int i = tid; i < p2; i += 1024) {
-          const int j = i ^ stride2;
-          if (j > i) {
-            const bool desc = (i & size) == 0;
-            const unsigned long long a = s[i], b = s[j];
-            if (desc ? (a < b) : (a > b)) {
-              s[i] = b;
-              s[j] = a;
-            }
-          }
-        }
-        __syncthreads();
-      }
-    }
-  }
-  const T* xr = x + row * stride;
-  for (int j = tid; j < k; j += 1024) {
-    const unsigned long long v = sort == 0 ? s[j] : in[j];
-    const uint32_t idx = 0xffffffffu - uint32_t(v & 0xffffffffull);
-    values[int64_t(row) * k + j] = xr[idx];
-    if (i64) static_cast<int64_t*>(indices)[int64_t(row) * k + j] = idx;
-    else static_cast<int32_t*>(indices)[int64_t(row) * k + j] = int32_t(idx);
-  }
+  for (int i = threadIdx.x; i < k; i += 1024) s[i] = in[i];
+  bitonic_desc(s, k, 1024);
+  write_results(x + row * stride, s, k, row, 1024, values, indices, i64);
 }
 
 template <class T>
@@ -280,7 +216,7 @@ void launch(const TopkArgs& a) {
   count_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, k, hist, counts);
   compact_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, hist, counts, k, direct, sel, a.values.ptr<T>(),
                                                    a.indices.data, i64);
-  if (!direct) finish_kernel<T><<<unsigned(rows), 1024, 0, stream>>>(x, stride, sel, k, 0, a.values.ptr<T>(), a.indices.data, i64);
+  if (!direct) finish_kernel<T><<<unsigned(rows), 1024, 0, stream>>>(x, stride, sel, k, a.values.ptr<T>(), a.indices.data, i64);
   cuda::check_launch("topk");
   cuda::device_free(base, bytes);  // stream-ordered: reused only after the kernels ran
 }
