@@ -127,10 +127,12 @@ export class LrqkAttention implements AttentionBackend {
     // Run directly (not recorded into a graph), select() counts its selection itself.
     this.#ranOutsideGraph = !isCapturing();
     this.kv.appendOnDevice(layer, k.select(0, 0), v.select(0, 0), t.position);
-    const bound = t.horizon - o.lite - (o.candidateOffByOne ? 1 : 0);
+    // Candidates are the positions below length − lag, read on the device; scored up to the
+    // horizon's count.
+    const lag = o.lite + (o.candidateOffByOne ? 1 : 0);
     this.#update(layer, q, k, { positionTensor: t.position });
-    const indices = this.#selector.select(f.qHat.view([this.#hf, this.#gq, o.rank]), f.aK, bound, {
-      count: { length: t.length, offset: -o.lite - (o.candidateOffByOne ? 1 : 0) },
+    const indices = this.#selector.select(f.qHat.view([this.#hf, this.#gq, o.rank]), f.aK, t.horizon - lag, {
+      count: { length: t.length, offset: -lag },
     });
     try {
       this.kv.select(layer, indices);
