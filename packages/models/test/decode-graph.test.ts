@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KvLayout } from '@lrqk/kv-cache';
 import { backendInfo, Tensor } from '@lrqk/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FullAttention, generate, loadModel, LrqkAttention, modelPreset, OffloadAttention, synthesizeCheckpoint, type AttentionBackend, type LlamaDecodeGraph, type LlamaModel } from '../src/index.ts';
@@ -34,11 +35,11 @@ function full(m: LlamaModel, maxTokens: number): FullAttention {
 }
 
 /** LRQK with K + L = 12 slots (so a 37-token prompt is sparse at once) and a short graph span. */
-function lrqk(m: LlamaModel, maxTokens: number): LrqkAttention & { graphHorizonFor(length: number): number } {
+function lrqk(m: LlamaModel, maxTokens: number, layout: KvLayout = 'per-kv-head'): LrqkAttention & { graphHorizonFor(length: number): number } {
   const s = m.spec;
   const b = new LrqkAttention(
     { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens, dtype: m.dtype, device: m.device },
-    { rank: 4, topK: 8, lite: 4, graphSpan: 16 },
+    { rank: 4, topK: 8, lite: 4, graphSpan: 16, layout },
   );
   // On the CPU graphHorizon() is undefined (no graphs); the horizon a capture would use.
   return Object.assign(b, { graphHorizonFor: (length: number) => Math.min(maxTokens, length + 16) });
@@ -89,27 +90,33 @@ function deviceStepsAgainstForward(model: LlamaModel, a: AttentionBackend, b: At
   expect(b.length).toBe(a.length);
 }
 
+/** Loads the test model, makes two backends with `make`, runs `body` on them, and frees all three. */
+async function withPair<B extends AttentionBackend>(
+  opts: { device: 'cpu' | 'cuda'; dtype: 'f32' | 'bf16' },
+  make: (model: LlamaModel) => B,
+  body: (model: LlamaModel, a: B, b: B) => void,
+): Promise<void> {
+  const { model } = await loadModel(dir, opts);
+  const a = make(model);
+  const b = make(model);
+  try {
+    body(model, a, b);
+  } finally {
+    a.dispose();
+    b.dispose();
+    model.dispose();
+  }
+}
+
 describe('decode step driven by device tensors (CPU)', () => {
-  it('gives forward() logits step after step; no graph on the CPU', async () => {
-    const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
-    const a = full(model, 64);
-    const b = full(model, 64);
-    try {
+  it('gives forward() logits step after step; no graph on the CPU', () =>
+    withPair({ device: 'cpu', dtype: 'f32' }, (m) => full(m, 64), (model, a, b) => {
       expect(model.decodeStepper(b)).toBeUndefined();
       deviceStepsAgainstForward(model, a, b, 6, () => 64);
-    } finally {
-      a.dispose();
-      b.dispose();
-      model.dispose();
-    }
-  });
+    }));
 
-  it('LRQK: the device-driven sparse step gives the eager sparse step (logits, slots, counters)', async () => {
-    const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
-    const mk = () => lrqk(model, 64);
-    const a = mk();
-    const b = mk();
-    try {
+  it('LRQK: the device-driven sparse step gives the eager sparse step (logits, slots, counters)', () =>
+    withPair({ device: 'cpu', dtype: 'f32' }, (m) => lrqk(m, 64), (model, a, b) => {
       // 37 prompt tokens > K + L = 12: every layer is sparse after the prompt.
       deviceStepsAgainstForward(model, a, b, 8, (pos) => b.graphHorizonFor(pos), () => {
         for (let l = 0; l < model.spec.layers; l++) {
@@ -121,12 +128,7 @@ describe('decode step driven by device tensors (CPU)', () => {
       expect(sb.hits).toBe(sa.hits);
       expect(sb.misses).toBe(sa.misses);
       expect(sb.bytesDeviceToHost).toBe(sa.bytesDeviceToHost);
-    } finally {
-      a.dispose();
-      b.dispose();
-      model.dispose();
-    }
-  });
+    }));
 
   it('refuses a backend without forwardGraphDecode', async () => {
     const { model } = await loadModel(dir, { device: 'cpu', dtype: 'f32' });
@@ -171,39 +173,41 @@ function graphAgainstEager(model: LlamaModel, a: AttentionBackend, b: AttentionB
   return { graph, token };
 }
 
+/**
+ * generate()'s greedy ids over `backend` (freed after), with CUDA graphs on or off
+ * (LRQK_CUDA_GRAPHS=0), checking that the decode path taken is the one asked for.
+ */
+async function generatedIds(model: LlamaModel, backend: AttentionBackend, graphs: boolean, promptIds: number[], maxTokens: number): Promise<number[]> {
+  const prev = process.env['LRQK_CUDA_GRAPHS'];
+  if (!graphs) process.env['LRQK_CUDA_GRAPHS'] = '0';
+  try {
+    const { ids, result } = await drain(generate(model, backend, promptIds, { maxTokens }));
+    expect(result.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
+    return ids;
+  } finally {
+    backend.dispose();
+    if (prev === undefined) delete process.env['LRQK_CUDA_GRAPHS'];
+    else process.env['LRQK_CUDA_GRAPHS'] = prev;
+  }
+}
+
 describe(`decode through a captured CUDA graph${skipGpu}`, () => {
   for (const dtype of ['f32', 'bf16'] as const) {
-    it.skipIf(!gpu)(`${dtype}: replayed steps give the eager decode's logits`, async () => {
-      const { model } = await loadModel(dir, { device: 'cuda', dtype });
-      const a = full(model, 128);
-      const b = full(model, 128);
-      try {
+    it.skipIf(!gpu)(`${dtype}: replayed steps give the eager decode's logits`, () =>
+      withPair({ device: 'cuda', dtype }, (m) => full(m, 128), (model, a, b) => {
         const { graph, token } = graphAgainstEager(model, a, b, 39, dtype === 'f32' ? 1e-4 : 2e-2);
         try {
           expect(() => graph.step(token, 3)).toThrow(/not the cache length/);
         } finally {
           graph.dispose();
         }
-      } finally {
-        a.dispose();
-        b.dispose();
-        model.dispose();
-      }
-    });
+      }));
   }
 
   for (const layout of ['per-kv-head', 'per-query-head'] as const) {
-    it.skipIf(!gpu)(`LRQK (${layout}): replayed and re-captured sparse steps give the eager steps' logits and counters`, async () => {
-      const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
-      const s = model.spec;
-      const mk = () =>
-        new LrqkAttention(
-          { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 128, dtype: 'f32', device: 'cuda' },
-          { rank: 4, topK: 8, lite: 4, graphSpan: 16, layout },
-        );
-      const a = mk();
-      const b = mk();
-      try {
+    it.skipIf(!gpu)(`LRQK (${layout}): replayed and re-captured sparse steps give the eager steps' logits and counters`, () =>
+      withPair({ device: 'cuda', dtype: 'f32' }, (m) => lrqk(m, 128, layout), (model, a, b) => {
+        const s = model.spec;
         const { graph } = graphAgainstEager(model, a, b, 49, 1e-4);
         try {
           // 49 graph steps over a 16-token span: captured again at least twice.
@@ -214,34 +218,12 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
         } finally {
           graph.dispose();
         }
-      } finally {
-        a.dispose();
-        b.dispose();
-        model.dispose();
-      }
-    });
+      }));
   }
 
   it.skipIf(!gpu)('generate() with LRQK: the graph takes over once every layer is sparse; same greedy tokens as eager decode', async () => {
     const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
-    const s = model.spec;
-    const run = async (graphs: boolean, promptIds: number[]) => {
-      const prev = process.env['LRQK_CUDA_GRAPHS'];
-      if (!graphs) process.env['LRQK_CUDA_GRAPHS'] = '0';
-      const backend = new LrqkAttention(
-        { layers: s.layers, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, maxTokens: 128, dtype: 'f32', device: 'cuda' },
-        { rank: 4, topK: 8, lite: 4, graphSpan: 16 },
-      );
-      try {
-        const { ids, result } = await drain(generate(model, backend, promptIds, { maxTokens: 40 }));
-        expect(result.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
-        return ids;
-      } finally {
-        backend.dispose();
-        if (prev === undefined) delete process.env['LRQK_CUDA_GRAPHS'];
-        else process.env['LRQK_CUDA_GRAPHS'] = prev;
-      }
-    };
+    const run = (graphs: boolean, promptIds: number[]) => generatedIds(model, lrqk(model, 128), graphs, promptIds, 40);
     try {
       // Sparse from the prompt on (37 > K + L = 12), and dense for the first steps (6 tokens).
       for (const promptIds of [prompt, prompt.slice(0, 6)]) expect(await run(true, promptIds)).toEqual(await run(false, promptIds));
@@ -252,20 +234,7 @@ describe(`decode through a captured CUDA graph${skipGpu}`, () => {
 
   it.skipIf(!gpu)('generate(): graph decode and eager decode give the same greedy tokens; capacity errors stay clear', async () => {
     const { model } = await loadModel(dir, { device: 'cuda', dtype: 'f32' });
-    const run = async (graphs: boolean, maxTokens: number, capacity: number) => {
-      const prev = process.env['LRQK_CUDA_GRAPHS'];
-      if (!graphs) process.env['LRQK_CUDA_GRAPHS'] = '0';
-      const backend = full(model, capacity);
-      try {
-        const { ids, result } = await drain(generate(model, backend, prompt, { maxTokens }));
-        expect(result.decodePath).toBe(graphs ? 'cuda-graph' : 'eager');
-        return ids;
-      } finally {
-        backend.dispose();
-        if (prev === undefined) delete process.env['LRQK_CUDA_GRAPHS'];
-        else process.env['LRQK_CUDA_GRAPHS'] = prev;
-      }
-    };
+    const run = (graphs: boolean, maxTokens: number, capacity: number) => generatedIds(model, full(model, capacity), graphs, prompt, maxTokens);
     try {
       const eager = await run(false, 48, 128);
       const graphed = await run(true, 48, 128);
