@@ -11,6 +11,8 @@ export interface BenchRow {
   /** LRQK's factorization (+ first selection) inside prefillMs. */
   factorizationMs: number;
   decodeMsPerToken: number;
+  /** Host time per token spent issuing the step (no waits inside): near decodeMsPerToken, the GPU waits on the host. */
+  hostMsPerToken?: number;
   /** With LRQK_PROFILE=1: device ms per token of each phase of LRQK's sparse decode step. */
   decodePhases?: Record<string, number>;
   /** How decode ran: one captured CUDA graph a token, or op by op. */

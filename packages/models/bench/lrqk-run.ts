@@ -2,7 +2,7 @@
 // (chunked where the backend accepts it), then warm-up and timed single-token decode steps with a
 // fixed next token (no sampling, so the only host synchronisation per step is the model's own
 // upload of the token id), reading the backend's counters before and after.
-import { emptyCache, memoryStats, resetPeakMemory, synchronize } from '@lrqk/tensor';
+import { emptyCache, memoryStats, profilerRange, resetPeakMemory, synchronize } from '@lrqk/tensor';
 import { createAttention, prefill, type AttentionShape, type AttentionStats, type LlamaModel } from '../src/index.ts';
 import type { BenchConfig, BenchMethod } from './lrqk-args.ts';
 import type { BenchRow } from './lrqk-report.ts';
@@ -54,16 +54,36 @@ export async function runSetup(model: LlamaModel, cfg: BenchConfig, context: num
       (stepper !== undefined ? stepper.step(next[i]!, pos) : model.forward([next[i]!], backend, { start: pos })).dispose();
     };
     let decodeMs: number;
+    let hostMs = 0;
     let before: AttentionStats;
     let after: AttentionStats;
     let peak: number;
     try {
-      for (let i = 0; i < cfg.warmupSteps; i++) decode(i);
+      // LRQK_PROFILE_RANGE=1: the last warm-up step runs inside cudaProfilerStart/Stop, for
+      // `ncu --profile-from-start off --graph-profiling node` (a per-kernel view of one step).
+      const profiled = process.env['LRQK_PROFILE_RANGE'] === '1' ? cfg.warmupSteps - 1 : -1;
+      for (let i = 0; i < cfg.warmupSteps; i++) {
+        if (i === profiled) {
+          synchronize();
+          profilerRange(true);
+        }
+        decode(i);
+        if (i === profiled) {
+          synchronize();
+          profilerRange(false);
+        }
+      }
       synchronize();
       resetPeakMemory();
       before = backend.stats();
       const t1 = performance.now();
-      for (let i = cfg.warmupSteps; i < steps; i++) decode(i);
+      // Host time spent issuing the steps (no synchronisation inside a step): when it nears the
+      // step time, the GPU waits on the host.
+      for (let i = cfg.warmupSteps; i < steps; i++) {
+        const h0 = performance.now();
+        decode(i);
+        hostMs += performance.now() - h0;
+      }
       synchronize();
       decodeMs = performance.now() - t1;
       after = backend.stats();
@@ -78,6 +98,7 @@ export async function runSetup(model: LlamaModel, cfg: BenchConfig, context: num
       prefillMs,
       factorizationMs: afterPrefill.extraPrefillMs ?? 0,
       decodeMsPerToken: decodeMs / cfg.decodeSteps,
+      hostMsPerToken: hostMs / cfg.decodeSteps,
       decodePath,
       ...(after.decodePhases ? { decodePhases: after.decodePhases } : {}),
       peakDeviceBytes: peak,

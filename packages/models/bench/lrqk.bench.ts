@@ -48,7 +48,7 @@ export async function runBench(cfg: BenchConfig, log: (line: string) => void = c
         try {
           const row = await runSetup(model, cfg, context, method);
           rows.push(row);
-          log(`  ${tokensLabel(context)} ${method}: prefill ${(row.prefillMs / 1e3).toFixed(2)} s, decode ${row.decodeMsPerToken.toFixed(2)} ms/token (${((performance.now() - t) / 1e3).toFixed(1)} s)`);
+          log(`  ${tokensLabel(context)} ${method}: prefill ${(row.prefillMs / 1e3).toFixed(2)} s, decode ${row.decodeMsPerToken.toFixed(2)} ms/token, host ${(row.hostMsPerToken ?? NaN).toFixed(2)} ms issuing (${((performance.now() - t) / 1e3).toFixed(1)} s)`);
           if (row.decodePhases) {
             const total = Object.values(row.decodePhases).reduce((a, b) => a + b, 0);
             log(`    device ms/token by phase (LRQK_PROFILE=1, all layers): ${Object.entries(row.decodePhases).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; sum ${total.toFixed(3)}`);

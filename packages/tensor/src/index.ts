@@ -28,6 +28,7 @@ export {
   cudaAvailable,
   emptyCache,
   memoryStats,
+  profilerRange,
   resetPeakMemory,
   resolveDevice,
   synchronize,

@@ -55,6 +55,7 @@ export interface NativeAddon {
   resetPeakMemory(): void;
   emptyCache(): void;
   synchronize(): void;
+  profilerRange(start: boolean): void;
   createStream(): NativeHandle;
   destroyStream(s: NativeHandle): void;
   synchronizeStream(s: NativeHandle | null): void;

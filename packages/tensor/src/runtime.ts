@@ -67,6 +67,15 @@ export function synchronize(): void {
   native.synchronize();
 }
 
+/**
+ * Starts (true) or stops (false) the range that a CUDA profiler run with `--profile-from-start off`
+ * records (cudaProfilerStart/Stop), e.g. `ncu --profile-from-start off` around chosen decode steps.
+ * No-op without CUDA.
+ */
+export function profilerRange(start: boolean): void {
+  native.profilerRange(start);
+}
+
 /** A CUDA stream. Ops are issued on the current stream (see {@link withStream}). */
 export class Stream {
   readonly handle: NativeHandle;

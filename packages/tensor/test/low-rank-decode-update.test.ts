@@ -153,7 +153,11 @@ function poisonedI32(n: number, device: Device): Tensor {
 }
 
 /** Runs the op with poisoned outputs; returns every output as float64. */
-function run(c: Case, device: Device, extra: { check?: boolean; position?: number; positionTensor?: Tensor } = {}) {
+function run(
+  c: Case,
+  device: Device,
+  extra: { check?: boolean; position?: number; positionTensor?: Tensor; worstStatus?: Tensor; bUpdate?: 'inline' | 'skip' | 'only' } = {},
+) {
   const t = upload(c, device);
   const { hf, gq, r } = c.inp;
   const { kOmegaBuf, ...inputs } = t;
@@ -258,6 +262,29 @@ describe.each(devices)('lowRankDecodeUpdate on $label', ({ device, skip }) => {
       const seed = freshSeed();
       const c = makeCase(cfg, seed);
       checkAgainstRef(c, run(c, device), `seed ${seed}`);
+    });
+  }
+
+  for (const cfg of [configs[3]!, configs[4]!, configs[7]!]) {
+    it.skipIf(skip)(`bUpdate 'skip' then 'only' gives the inline results (r=${cfg.r} Gq=${cfg.gq} d=${cfg.d})`, () => {
+      const seed = freshSeed();
+      const c = makeCase(cfg, seed);
+      const inline = run(c, device);
+      const skipped = run(c, device, { bUpdate: 'skip' });
+      // 'skip' leaves B alone and computes the rest exactly as inline does.
+      expect(skipped.bQ).toEqual(Float64Array.from(c.inp.bQ));
+      expect(skipped.bK).toEqual(Float64Array.from(c.inp.bK));
+      for (const key of ['qHat', 'kHat', 'status', 'aK'] as const) expect(skipped[key], key).toEqual(inline[key]);
+      // 'only' on the same tensors then performs that update.
+      const { kOmegaBuf: _b, ...inputs } = upload(c, device);
+      const k = c.cfg;
+      const common = { ...inputs, position: c.inp.position, groupSize: c.inp.group, queriesPerHead: k.gq, lambda1: k.lambda1, lambda2: k.lambda2, maxIter: k.maxIter, tol: k.tol, eps: k.eps };
+      const out = { qHat: poisonedF32([c.inp.hf * cfg.gq, cfg.r], device), kHat: poisonedF32([c.inp.hf, cfg.r], device), status: poisonedI32(c.inp.hf, device) };
+      lowRankDecodeUpdate({ ...common, ...out, bUpdate: 'skip' });
+      lowRankDecodeUpdate({ ...common, ...out, bUpdate: 'only' });
+      expectClose(inputs.bQ.toFloat64Array(), inline.bQ, 1e-6, `seed ${seed} bQ`);
+      expectClose(inputs.bK.toFloat64Array(), inline.bK, 1e-6, `seed ${seed} bK`);
+      expect(() => lowRankDecodeUpdate({ ...common, bUpdate: 'only' })).toThrow(ArgumentError);
     });
   }
 
@@ -390,8 +417,11 @@ describe.each(devices)('lowRankDecodeUpdate on $label', ({ device, skip }) => {
     const cfg: Cfg = { hf: 3, gq: 1, group: 1, r: 8, d: 32, kact: 9, lite: 2, dtype: 'bf16', ak: 'bf16' };
     const c = makeCase(cfg, seed, (inp) => inp.bK.fill(0, 8 * 32, 2 * 8 * 32)); // head 1: B_K = 0
     expect(() => run(c, device)).toThrow(NumericError);
-    const got = run(c, device, { check: false });
+    // worstStatus keeps the max over calls: 1 stays 1 where the head is fine, 2 where it failed.
+    const worstStatus = Tensor.from([1, 0, 0], [3], { dtype: 'i32', device });
+    const got = run(c, device, { check: false, worstStatus });
     expect(got.status).toEqual([0, 2, 0]);
+    expect(worstStatus.toArray()).toEqual([1, 2, 0]);
     for (const arr of [got.qHat, got.kHat, got.bQ, got.bK]) expect(arr.every(Number.isFinite)).toBe(true);
     // The failed head keeps its B matrices and reports zero codes; A_K row `position` gets zeros.
     expect(Array.from(got.bQ.subarray(8 * 32, 16 * 32))).toEqual(Array.from(c.inp.bQ.subarray(8 * 32, 16 * 32)));
@@ -436,6 +466,8 @@ describe.each(devices)('lowRankDecodeUpdate on $label', ({ device, skip }) => {
     expect(() => lowRankDecodeUpdate({ ...base, lambda1: -1 })).toThrow(ArgumentError);
     expect(() => lowRankDecodeUpdate({ ...base, maxIter: 1.5 })).toThrow(ArgumentError);
     expect(() => lowRankDecodeUpdate({ ...base, qHat: Tensor.zeros([2, 5], { device }) })).toThrow(ShapeError);
+    expect(() => lowRankDecodeUpdate({ ...base, worstStatus: Tensor.zeros([3], { dtype: 'i32', device }) })).toThrow(ShapeError);
+    expect(() => lowRankDecodeUpdate({ ...base, worstStatus: Tensor.zeros([2], { device }) })).toThrow(DTypeError);
     expect(() => lowRankDecodeUpdate({ ...base, kHat: Tensor.zeros([2, 4], { dtype: 'bf16', device }) })).toThrow(DTypeError);
     expect(() => lowRankDecodeUpdate(base)).not.toThrow();
     const big = Tensor.zeros([1, 65, 16], { device });

@@ -226,26 +226,46 @@ export class LlamaModel {
     const qDim = s.heads * s.headDim;
     const kvDim = s.kvHeads * s.headDim;
     const attnOut = Tensor.empty([T, s.heads, s.headDim], { dtype: this.dtype, device: this.device });
+    // When the MLP runs in one block (decode, short prompts), each residual add is fused into the
+    // next norm (rmsnorm's `residual`): the MLP output waits in `pending` for the next layer's
+    // input norm, and the attention output goes into the post-attention norm.
+    const fuse = T <= mlpRows;
+    let pending: Tensor | undefined;
     try {
       for (let l = 0; l < s.layers; l++) {
         const lw = w.layers[l]!;
         const inner = new Scope();
         try {
-          const h = inner.track(rmsnorm(x, lw.inputNorm, { eps: s.rmsNormEps }));
+          const residual = pending;
+          const h = inner.track(rmsnorm(x, lw.inputNorm, { eps: s.rmsNormEps, ...(residual ? { residual } : {}) }));
+          residual?.dispose();
+          pending = undefined;
           const qkv = inner.track(linear(h, lw.qkv, lw.qkvBias));
           const q = headsView(qkv, 0, s.heads, s.headDim);
           const k = headsView(qkv, qDim, s.kvHeads, s.headDim);
           const v = headsView(qkv, qDim + kvDim, s.kvHeads, s.headDim);
-          rope(q, pos, table, { out: q, checkBounds: false });
-          rope(k, pos, table, { out: k, checkBounds: false });
+          // q and k are adjacent heads of each qkv row: one launch rotates both.
+          const qk = headsView(qkv, 0, s.heads + s.kvHeads, s.headDim);
+          rope(qk, pos, table, { out: qk, checkBounds: false });
           attend(l, q, k, v, attnOut);
           const o = inner.track(linear(attnOut.view([T, qDim]), lw.o, lw.oBias));
+          if (fuse) {
+            const h2 = inner.track(rmsnorm(x, lw.postNorm, { eps: s.rmsNormEps, residual: o }));
+            for (const t of [h, qkv, o]) t.dispose();
+            const gu = inner.track(linear(h2, lw.gateUp));
+            h2.dispose();
+            const act = inner.track(siluMulFused(gu));
+            gu.dispose();
+            pending = linear(act, lw.down);  // added by the next norm
+            act.dispose();
+            continue;
+          }
           add(x, o, { out: x });
           // Free the attention half's buffers before the MLP's (idempotent; the scope disposes again).
           for (const t of [h, qkv, o]) t.dispose();
           for (let r0 = 0; r0 < T; r0 += mlpRows) {
             // Row block of the residual stream (a contiguous view); its MLP buffers are freed per block.
-            const xr = T <= mlpRows ? x : x.slice(0, r0, Math.min(T, r0 + mlpRows));
+            const xr = x.slice(0, r0, Math.min(T, r0 + mlpRows));
             const block = new Scope();
             try {
               const h2 = block.track(rmsnorm(xr, lw.postNorm, { eps: s.rmsNormEps }));
@@ -261,7 +281,9 @@ export class LlamaModel {
           inner.dispose();
         }
       }
+      if (pending) add(x, pending, { out: x });
     } finally {
+      pending?.dispose();
       attnOut.dispose();
     }
   }

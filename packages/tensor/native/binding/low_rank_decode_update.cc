@@ -23,8 +23,10 @@ double finite_arg(const Napi::CallbackInfo& info, size_t i, const char* name, do
 
 // lowRankDecodeUpdate(q, k, bQ, bK, kOmega, aK, slotMap, litePos, qHat, kHat, status, delta|null,
 //                     iterations|null, position, groupSize, queriesPerHead, lambda1, lambda2,
-//                     maxIter, tol, eps, positionTensor?) — positionTensor (one i32 on q's device)
-//                     replaces `position` (see ops/low_rank_decode_update.h).
+//                     maxIter, tol, eps, positionTensor?, worstStatus?, bMode?) — positionTensor (one
+//                     i32 on q's device) replaces `position`; worstStatus (Hf) i32 accumulates the
+//                     max status; bMode 0/1/2 = B update inline / skipped / alone (see
+//                     ops/low_rank_decode_update.h).
 static Napi::Value low_rank_decode_update(const Napi::CallbackInfo& info) {
   const char* op = kOp;
   LowRankDecodeUpdateArgs a;
@@ -143,12 +145,25 @@ static Napi::Value low_rank_decode_update(const Napi::CallbackInfo& info) {
     expect_dim(a.iterations, 0, a.hf, op, "iterations");
     expect_contiguous(a.iterations, op, "iterations");
   }
+  a.has_worst = optional_tensor_arg(info[22], op, "worstStatus", a.worst);
+  if (info.Length() > 23 && !info[23].IsUndefined()) {
+    const int64_t mode = int_arg(info, 23, op, "bMode");
+    if (mode < kLrduBInline || mode > kLrduBOnly) fail(ErrorKind::Argument, op, std::string(op) + ": bMode must be 0, 1 or 2, got " + std::to_string(mode));
+    a.b_mode = int(mode);
+  }
+  if (a.has_worst) {
+    expect_dtype(a.worst, DType::I32, op, "worstStatus");
+    expect_ndim(a.worst, 1, op, "worstStatus");
+    expect_dim(a.worst, 0, a.hf, op, "worstStatus");
+    expect_contiguous(a.worst, op, "worstStatus");
+  }
 
   if (a.hf == 0) return info.Env().Undefined();
   Backend be = backend_for(op, {&a.q, &a.k, &a.b_q, &a.b_k, &a.k_omega, &a.a_k, &a.slot_map, &a.lite_pos, &a.q_hat, &a.k_hat, &a.status});
   if (a.has_delta && backend_for(op, {&a.q, &a.delta}) != be) fail(ErrorKind::Device, op, std::string(op) + ": delta is on another device");
   if (a.has_iterations && backend_for(op, {&a.q, &a.iterations}) != be)
     fail(ErrorKind::Device, op, std::string(op) + ": iterations is on another device");
+  if (a.has_worst && backend_for(op, {&a.q, &a.worst}) != be) fail(ErrorKind::Device, op, std::string(op) + ": worstStatus is on another device");
   dispatch(be, op, a);
   return info.Env().Undefined();
 }

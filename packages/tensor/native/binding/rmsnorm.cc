@@ -3,7 +3,7 @@
 #include "registry.h"
 
 namespace lrqk::binding {
-// rmsnorm(x, weight, out, eps)
+// rmsnorm(x, weight, out, eps, residual?)
 static Napi::Value rmsnorm(const Napi::CallbackInfo& info) {
   const char* op = "rmsnorm";
   RmsNormArgs a;
@@ -23,8 +23,15 @@ static Napi::Value rmsnorm(const Napi::CallbackInfo& info) {
   a.rows = a.dim ? a.x.numel() / a.dim : 0;
   expect_ndim(a.weight, 1, op, "weight");
   expect_dim(a.weight, 0, a.dim, op, "weight");
+  a.has_residual = optional_tensor_arg(info[4], op, "residual", a.residual);
+  if (a.has_residual) {
+    expect_same_dtype(a.x, a.residual, op);
+    expect_contiguous(a.residual, op, "residual");
+    expect_same_shape(a.x, a.residual, op, "x", "residual");
+  }
   if (a.rows == 0 || a.dim == 0) return info.Env().Undefined();
-  dispatch(backend_for(op, {&a.x, &a.weight, &a.out}), op, a);
+  if (a.has_residual) dispatch(backend_for(op, {&a.x, &a.weight, &a.out, &a.residual}), op, a);
+  else dispatch(backend_for(op, {&a.x, &a.weight, &a.out}), op, a);
   return info.Env().Undefined();
 }
 LRQK_BINDING(rmsnorm, rmsnorm);

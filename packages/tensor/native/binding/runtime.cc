@@ -50,6 +50,11 @@ static Napi::Value empty_cache(const Napi::CallbackInfo& info) { cuda::empty_cac
 LRQK_BINDING(emptyCache, empty_cache);
 static Napi::Value synchronize(const Napi::CallbackInfo& info) { cuda::synchronize_device(); return info.Env().Undefined(); }
 LRQK_BINDING(synchronize, synchronize);
+static Napi::Value profiler_range(const Napi::CallbackInfo& info) {
+  cuda::profiler_range(info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+LRQK_BINDING(profilerRange, profiler_range);
 
 static void* handle(const Napi::Value& v, const char* op) {
   if (v.IsUndefined() || v.IsNull()) return nullptr;

@@ -56,6 +56,8 @@ void synchronize_stream(void* s);
 void* current_stream();
 void set_current_stream(void* s);  // nullptr → the addon's default stream
 void synchronize_device();
+// cudaProfilerStart/Stop: marks the range a profiler started with --profile-from-start off records.
+void profiler_range(bool start);
 
 void* create_event(bool timing);
 void destroy_event(void* e);

@@ -37,6 +37,7 @@ void synchronize_stream(void*) {}
 void* current_stream() { return nullptr; }
 void set_current_stream(void*) {}
 void synchronize_device() {}
+void profiler_range(bool) {}
 void* create_event(bool) { unavailable("create_event"); }
 void destroy_event(void*) {}
 void record_event(void*, void*) { unavailable("record_event"); }

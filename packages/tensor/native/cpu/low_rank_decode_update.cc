@@ -127,6 +127,14 @@ void low_rank_decode_update_cpu(const LowRankDecodeUpdateArgs& a) {
     for (int j = 0; j < D; ++j) k[size_t(j)] = load_f32(a.k.data, a.k.dtype, kv * a.k.stride(0) + j);
     float* BQ = a.b_q.ptr<float>() + b * R * D;
     float* BK = a.b_k.ptr<float>() + b * R * D;
+    if (a.b_mode == kLrduBOnly) {  // the B update of an earlier kLrduBSkip call, from its outputs
+      if (a.status.ptr<int32_t>()[b] == kLrduFailed) continue;
+      const float* qh = a.q_hat.ptr<float>() + b * Gq * R;
+      const float* kh = a.k_hat.ptr<float>() + b * R;
+      line_search_step(BQ, qh, q.data(), Gq, R, D, a.eps);
+      line_search_step(BK, kh, k.data(), 1, R, D, a.eps);
+      continue;
+    }
 
     // Gram matrices and projections: MQ2 = B_Q B_Qᵀ (+ λ2 AtA below), MK = B_K B_Kᵀ, aQ_g, aK, c_g.
     fvec MQ2 = zeros(R * R), MK = zeros(R * R), aQ = zeros(Gq * R), aKv = zeros(R), c = zeros(Gq);
@@ -211,7 +219,7 @@ void low_rank_decode_update_cpu(const LowRankDecodeUpdateArgs& a) {
     }
 
     // B updates (C.3), only after a successful solve; they use the pre-update B_Q, B_K.
-    if (ok) {
+    if (ok && a.b_mode == kLrduBInline) {
       line_search_step(BQ, qh.data(), q.data(), Gq, R, D, a.eps);
       line_search_step(BK, kh.data(), k.data(), 1, R, D, a.eps);
     }
@@ -225,6 +233,10 @@ void low_rank_decode_update_cpu(const LowRankDecodeUpdateArgs& a) {
       store_f32(a.a_k.data, a.a_k.dtype, prow + i, kh[size_t(i)]);
     }
     a.status.ptr<int32_t>()[b] = status;
+    if (a.has_worst) {
+      int32_t& w = a.worst.ptr<int32_t>()[b];
+      w = status > w ? status : w;
+    }
     if (a.has_delta) a.delta.ptr<float>()[b] = delta;
     if (a.has_iterations) a.iterations.ptr<int32_t>()[b] = iters;
   }

@@ -8,6 +8,9 @@ static void rmsnorm_cpu(const RmsNormArgs& a) {
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < a.rows; ++r) {
     const int64_t base = r * dim;
+    if (a.has_residual)
+      for (int64_t i = 0; i < dim; ++i)
+        store_f32(a.x.data, a.x.dtype, base + i, load_f32(a.x.data, a.x.dtype, base + i) + load_f32(a.residual.data, a.residual.dtype, base + i));
     float ss = 0.f;
     for (int64_t i = 0; i < dim; ++i) {
       float v = load_f32(a.x.data, a.x.dtype, base + i);

@@ -5,26 +5,12 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cstdint>
+#include "common.cuh"  // grid_dependency_wait, launch_dependents
 
 namespace lrqk::dev {
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-// Programmatic dependent launch (sm_90): a kernel launched with programmatic stream serialization
-// may start while the previous kernel in the stream finishes; grid_dependency_wait() blocks until
-// that kernel has completed and its writes are visible (a no-op for a normal launch), and
-// launch_dependents() lets the next such kernel start launching.
-__device__ __forceinline__ void grid_dependency_wait() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;\n" ::: "memory");
-#endif
-}
-__device__ __forceinline__ void launch_dependents() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
-#endif
 }
 
 // Copies 16 bytes global → shared; bytes past src_bytes (0 or 16) are zero-filled.

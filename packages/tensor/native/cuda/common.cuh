@@ -33,6 +33,22 @@ inline unsigned grid_for(int64_t n, int block) {
 #define LRQK_CUDA_CHECK(expr, op) ::lrqk::cuda::check((expr), op, #expr)
 
 namespace lrqk::dev {
+
+// Programmatic dependent launch (sm_90): a kernel launched with programmatic stream serialization
+// may start while the previous kernel in the stream finishes; grid_dependency_wait() blocks until
+// that kernel has completed and its writes are visible (a no-op for a normal launch), and
+// launch_dependents() lets the next such kernel start launching.
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
 // Device-side element access by dtype, for kernels generic over float dtypes.
 template <class T> __device__ __forceinline__ float to_f32(T v);
 template <> __device__ __forceinline__ float to_f32<float>(float v) { return v; }

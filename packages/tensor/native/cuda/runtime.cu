@@ -1,6 +1,7 @@
 // CUDA runtime state for the addon: device probe, a stream-ordered caching pool (the device's
 // default cudaMemPool with an unbounded release threshold, so freed blocks are reused without
 // returning to the driver), mapped pinned host memory, streams, events and copies.
+#include <cuda_profiler_api.h>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -222,6 +223,10 @@ void set_current_stream(void* s) {
 void synchronize_device() {
   if (!available()) return;
   LRQK_CUDA_CHECK(cudaDeviceSynchronize(), "synchronize");
+}
+void profiler_range(bool start) {
+  if (!available()) return;
+  LRQK_CUDA_CHECK(start ? cudaProfilerStart() : cudaProfilerStop(), "profiler_range");
 }
 
 void* create_event(bool timing) {

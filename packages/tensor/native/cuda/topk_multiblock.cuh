@@ -3,9 +3,10 @@
 // captured graph each launch costs a few µs, more than reading the data (8 × 128K f32 scores are
 // 4 MB), so the number of launches sets the time.
 //  1. radix select, 3 passes of 11, 11 and 10 bits: hist_kernel adds each block's histogram of the
-//     keys that match the row's prefix into the pass's global one. The prefix is rebuilt at the
-//     start of every block from the earlier passes' histograms (pick_prefix: the bin holding the
-//     k-th key extends it, same rule as topk.cu), so no launch is spent on it;
+//     keys that match the row's prefix into the pass's global one; the row's last block to finish
+//     (a counter per pass) picks the bin holding the k-th key (same rule as topk.cu) and stores
+//     the extended prefix, which the next launches read (no launch is spent on the pick, and no
+//     block repeats the earlier passes' picks);
 //  2. count_kernel: keys > T and == T per block; compact_kernel: each block places its taken keys
 //     after those of the blocks before it (an exclusive sum over the row's counts), ties to the
 //     lowest indices — so the k results come out in ascending index order, written as the output
@@ -25,66 +26,77 @@ struct RowState {
   int remaining;
 };
 
-// The row's radix-select state after `passes` passes, from their histograms (gh: [pass][bin] of
-// this row), for every thread of the block: per pass, the bin where the count of keys in higher
-// bins first reaches `remaining` extends the prefix.
-__device__ RowState pick_prefix(const unsigned* gh, int passes, int k) {
+// One radix-select step for every thread of the block: the bin of this pass's histogram h where
+// the count of keys in higher bins first reaches `remaining` extends the prefix.
+__device__ RowState pick_step(const unsigned* h, int pass, RowState st) {
   __shared__ unsigned s_warp[kWarps];
   __shared__ int s_bin;
   __shared__ unsigned s_above;
   constexpr int per = kBins / kThreads;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  RowState st{0u, 0u, k};
-  for (int p = 0; p < passes; ++p) {
-    const unsigned* h = gh + p * kBins;
-    unsigned v[per];
-    unsigned sum = 0;
+  unsigned v[per];
+  unsigned sum = 0;
 #pragma unroll
-    for (int i = 0; i < per; ++i) {
-      v[i] = h[tid * per + i];
-      sum += v[i];
-    }
-    // Suffix sums: keys in the bins of this lane and the lanes above it, then of the warps above.
-    unsigned incl = sum;
-    for (int o = 1; o < 32; o <<= 1) {
-      const unsigned t = __shfl_down_sync(0xffffffffu, incl, o);
-      if (lane + o < 32) incl += t;
-    }
-    if (lane == 0) s_warp[warp] = incl;
-    if (tid == 0) {
-      s_bin = 0;
-      s_above = 0;
-    }
-    __syncthreads();
-    unsigned cum = incl - sum;
-    for (int w = warp + 1; w < kWarps; ++w) cum += s_warp[w];
-    const unsigned need = unsigned(st.remaining);
-    for (int i = per - 1; i >= 0; --i) {
-      if (cum + v[i] >= need) {
-        if (cum < need) {  // the one bin where the count crosses `need`
-          s_bin = tid * per + i;
-          s_above = cum;
-        }
-        break;
-      }
-      cum += v[i];
-    }
-    __syncthreads();
-    st.remaining -= int(s_above);
-    st.prefix |= uint32_t(s_bin) << digit_shift(p);
-    st.mask |= digit_mask(p) << digit_shift(p);
-    __syncthreads();  // s_* are reused by the next pass
+  for (int i = 0; i < per; ++i) {
+    v[i] = __ldcg(h + tid * per + i);  // L2: filled by other blocks' atomics
+    sum += v[i];
   }
+  // Suffix sums: keys in the bins of this lane and the lanes above it, then of the warps above.
+  unsigned incl = sum;
+  for (int o = 1; o < 32; o <<= 1) {
+    const unsigned t = __shfl_down_sync(0xffffffffu, incl, o);
+    if (lane + o < 32) incl += t;
+  }
+  if (lane == 0) s_warp[warp] = incl;
+  if (tid == 0) {
+    s_bin = 0;
+    s_above = 0;
+  }
+  __syncthreads();
+  unsigned cum = incl - sum;
+  for (int w = warp + 1; w < kWarps; ++w) cum += s_warp[w];
+  const unsigned need = unsigned(st.remaining);
+  for (int i = per - 1; i >= 0; --i) {
+    if (cum + v[i] >= need) {
+      if (cum < need) {  // the one bin where the count crosses `need`
+        s_bin = tid * per + i;
+        s_above = cum;
+      }
+      break;
+    }
+    cum += v[i];
+  }
+  __syncthreads();
+  st.remaining -= int(s_above);
+  st.prefix |= uint32_t(s_bin) << digit_shift(pass);
+  st.mask |= digit_mask(pass) << digit_shift(pass);
+  __syncthreads();  // s_* are reused by the next call
   return st;
+}
+
+// Per row: the histogram of every pass, the state after each pass (written by the pass's last
+// block, so that later kernels read it instead of recomputing every earlier step in every block)
+// and the blocks that finished each pass.
+struct RowScratch {
+  unsigned hist[kPasses][kBins];
+  RowState state[kPasses];
+  unsigned done[kPasses];
+};
+
+__device__ __forceinline__ RowState state_after(const RowScratch* rs, int passes, int k) {
+  if (passes == 0) return RowState{0u, 0u, k};
+  const RowState* p = &rs->state[passes - 1];
+  return RowState{__ldcg(&p->prefix), __ldcg(&p->mask), __ldcg(&p->remaining)};
 }
 
 template <class T>
 __global__ void __launch_bounds__(kThreads) hist_kernel(const T* x, int64_t stride, RowLen len, int chunk, bool largest, int pass, int k,
-                                                        unsigned* ghist) {
+                                                        RowScratch* scratch) {
   __shared__ unsigned h[2][kBins];
+  __shared__ bool s_last;
   const int row = blockIdx.y;
-  unsigned* gh = ghist + int64_t(row) * kPasses * kBins;
-  const RowState s = pick_prefix(gh, pass, k);
+  RowScratch* rs = scratch + row;
+  const RowState s = state_after(rs, pass, k);
   const int n = len.get();
   for (int i = threadIdx.x; i < 2 * kBins; i += kThreads) (&h[0][0])[i] = 0;
   __syncthreads();
@@ -100,16 +112,25 @@ __global__ void __launch_bounds__(kThreads) hist_kernel(const T* x, int64_t stri
   __syncthreads();
   for (int b = threadIdx.x; b < kBins; b += kThreads) {
     const unsigned v = h[0][b] + h[1][b];
-    if (v) atomicAdd(&gh[pass * kBins + b], v);
+    if (v) atomicAdd(&rs->hist[pass][b], v);
   }
+  // The row's last block to finish picks this pass's digit (threadFenceReduction pattern).
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) s_last = atomicAdd(&rs->done[pass], 1u) == gridDim.x - 1;
+  __syncthreads();
+  if (!s_last) return;  // block-uniform
+  __threadfence();
+  const RowState t = pick_step(rs->hist[pass], pass, s);
+  if (threadIdx.x == 0) rs->state[pass] = t;
 }
 
 template <class T>
 __global__ void __launch_bounds__(kThreads) count_kernel(const T* x, int64_t stride, RowLen len, int chunk, bool largest, int k,
-                                                         const unsigned* ghist, int2* counts) {
+                                                         const RowScratch* scratch, int2* counts) {
   __shared__ int s_gt, s_eq;
   const int row = blockIdx.y;
-  const uint32_t t = pick_prefix(ghist + int64_t(row) * kPasses * kBins, kPasses, k).prefix;
+  const uint32_t t = state_after(scratch + row, kPasses, k).prefix;
   const int n = len.get();
   if (threadIdx.x == 0) s_gt = s_eq = 0;
   __syncthreads();
@@ -137,31 +158,50 @@ __global__ void __launch_bounds__(kThreads) count_kernel(const T* x, int64_t str
 // (key, ~index) into sel for finish_kernel.
 template <class T>
 __global__ void __launch_bounds__(kThreads) compact_kernel(const T* x, int64_t stride, RowLen len, int chunk, bool largest,
-                                                           const unsigned* ghist, const int2* counts, int k, bool direct,
+                                                           const RowScratch* scratch, const int2* counts, int k, bool direct,
                                                            unsigned long long* sel, T* values, void* indices, bool i64) {
-  __shared__ int scratch[kWarps + 1];
+  __shared__ int scratch_scan[kWarps + 1];
+  __shared__ int s_prev[2];
   const int row = blockIdx.y, blk = blockIdx.x;
-  const RowState s = pick_prefix(ghist + int64_t(row) * kPasses * kBins, kPasses, k);
+  const RowState s = state_after(scratch + row, kPasses, k);
   const int n = len.get();
   const uint32_t thresh = s.prefix;
   const int need_eq = s.remaining;
+  // Counts of the blocks before this one, summed by the block (all loads in flight at once).
   int gt_prev = 0, eq_prev = 0;
-  for (int b = 0; b < blk; ++b) {
+  for (int b = threadIdx.x; b < blk; b += kThreads) {
     const int2 c = counts[row * gridDim.x + b];
     gt_prev += c.x;
     eq_prev += c.y;
   }
+  if (threadIdx.x == 0) s_prev[0] = s_prev[1] = 0;
+  for (int o = 16; o > 0; o >>= 1) {
+    gt_prev += __shfl_xor_sync(0xffffffffu, gt_prev, o);
+    eq_prev += __shfl_xor_sync(0xffffffffu, eq_prev, o);
+  }
+  __syncthreads();
+  if ((threadIdx.x & 31) == 0 && (gt_prev | eq_prev)) {
+    atomicAdd(&s_prev[0], gt_prev);
+    atomicAdd(&s_prev[1], eq_prev);
+  }
+  __syncthreads();
+  gt_prev = s_prev[0];
+  eq_prev = s_prev[1];
   int taken = gt_prev + min(eq_prev, need_eq);
   if (taken >= k) return;  // block-uniform
   int eq_seen = eq_prev;
   const T* xr = x + row * stride;
   unsigned long long* out = direct ? nullptr : sel + int64_t(row) * k;
   const int begin = blk * chunk, end = min(n, begin + chunk);
+  // The next tile's key is loaded before this tile's compaction (its barriers would otherwise wait
+  // on every load).
+  uint32_t next = begin + int(threadIdx.x) < end ? order_key(xr[begin + threadIdx.x], largest) : 0u;
   for (int base = begin; base < end; base += kThreads) {
     const int i = base + int(threadIdx.x);
     const bool in = i < end;
-    const uint32_t key = in ? order_key(xr[i], largest) : 0u;
-    compact_tile<kWarps>(in, key, thresh, need_eq, taken, eq_seen, scratch, [&](int pos) {
+    const uint32_t key = next;
+    if (i + kThreads < end) next = order_key(xr[i + kThreads], largest);
+    compact_tile<kWarps>(in, key, thresh, need_eq, taken, eq_seen, scratch_scan, [&](int pos) {
       if (pos >= k) return;
       if (!direct) {
         out[pos] = pack_result(key, i);
@@ -199,11 +239,11 @@ void launch(const TopkArgs& a) {
   blocks = (n + chunk - 1) / chunk;
   const bool direct = a.sort != 0;  // index order is the order compaction produces
   // Scratch, one allocation: histograms of every pass, per-block counts, packed results.
-  const size_t hist_bytes = size_t(rows) * kPasses * kBins * sizeof(unsigned), cnt_bytes = size_t(rows) * blocks * sizeof(int2);
+  const size_t hist_bytes = (size_t(rows) * sizeof(RowScratch) + 15) / 16 * 16, cnt_bytes = size_t(rows) * blocks * sizeof(int2);
   const size_t sel_bytes = direct ? 0 : size_t(rows) * k * sizeof(unsigned long long);
   const size_t bytes = hist_bytes + cnt_bytes + sel_bytes;
   uint8_t* base = static_cast<uint8_t*>(cuda::device_alloc(bytes));
-  auto* hist = reinterpret_cast<unsigned*>(base);
+  auto* hist = reinterpret_cast<RowScratch*>(base);
   auto* counts = reinterpret_cast<int2*>(base + hist_bytes);
   auto* sel = direct ? nullptr : reinterpret_cast<unsigned long long*>(base + hist_bytes + cnt_bytes);
   cudaStream_t stream = cuda::stream();

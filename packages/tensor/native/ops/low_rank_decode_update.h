@@ -14,7 +14,8 @@
 //       Row s of A_Ω is a_k[b, pos(s)] with pos(s) = slot_map[b, s] (s < Kact) or
 //       lite_pos[s − Kact]; pos outside [0, cap) or == position reads as a zero row (C.4).
 //   q_hat (Hf·Gq, r) f32, k_hat (Hf, r) f32, status (Hf) i32 (0 ok, 1 jitter used, 2 failed);
-//   delta (Hf) f32 and iterations (Hf) i32 are optional outputs.
+//   delta (Hf) f32 and iterations (Hf) i32 are optional outputs; worst (Hf) i32, optional, is
+//     updated in place to max(worst, status) (failures kept on the device without a read-back).
 //   position_dev (CUDA only, optional): the position is read from the device when the kernel runs
 //     (a captured graph replays with whatever it then holds); outside [0, cap) nothing is written.
 // All arithmetic is f32. Per head, the loop stops when δ < tol (the reference's global-mean rule
@@ -38,6 +39,10 @@ constexpr float kLrduJitter1 = 1e-6f;
 constexpr float kLrduJitter2 = 1e-4f;
 
 enum LrduStatus : int32_t { kLrduOk = 0, kLrduJitter = 1, kLrduFailed = 2 };
+// b_mode: kLrduBInline updates B_Q, B_K in the same call; kLrduBSkip leaves them (q̂, k̂, status
+// and A_K are written as usual); kLrduBOnly performs only that B update, reading q̂, k̂ and status
+// (as left by a kLrduBSkip call) and writing nothing else.
+enum LrduBMode : int32_t { kLrduBInline = 0, kLrduBSkip = 1, kLrduBOnly = 2 };
 
 struct LowRankDecodeUpdateArgs {
   TensorArg q, k, b_q, b_k, k_omega, a_k, slot_map, lite_pos;
@@ -45,6 +50,9 @@ struct LowRankDecodeUpdateArgs {
   bool has_delta = false, has_iterations = false;
   int64_t hf, gq, group, hkv, r, d, s, kact, lite, cap;
   int64_t position;
+  TensorArg worst;
+  bool has_worst = false;
+  int b_mode = kLrduBInline;
   const int32_t* position_dev = nullptr;
   float lambda1, lambda2, tol, eps;
   int max_iter;  // already max(1, maxIter)

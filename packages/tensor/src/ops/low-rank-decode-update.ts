@@ -1,4 +1,4 @@
-import { NumericError } from '../errors.ts';
+import { ArgumentError, NumericError } from '../errors.ts';
 import { native } from '../native.ts';
 import { Tensor } from '../tensor.ts';
 
@@ -27,6 +27,8 @@ declare module '../native.ts' {
       tol: number,
       eps: number,
       positionTensor?: Tensor,
+      worstStatus?: Tensor,
+      bMode?: number,
     ): void;
   }
 }
@@ -82,6 +84,18 @@ export interface LowRankDecodeUpdateArgs {
   delta?: Tensor;
   /** (Hf) i32, optional output: iterations run per head. */
   iterations?: Tensor;
+  /**
+   * (Hf) i32, optional, updated in place to max(worstStatus, status): the worst status seen over
+   * many calls, kept on the device (no read-back, so usable inside a captured graph).
+   */
+  worstStatus?: Tensor;
+  /**
+   * The B_Q, B_K update (C.3): `'inline'` (default) in this call; `'skip'` leaves B unchanged
+   * (everything else as usual); `'only'` performs just that update, from the qHat, kHat and status
+   * a `'skip'` call left (pass the same tensors), writing nothing else. Skip + only on another
+   * stream takes the update off the decode step's critical path: only the next step needs it.
+   */
+  bUpdate?: 'inline' | 'skip' | 'only';
   /** Throw NumericError when any head failed (reads `status` back: one small sync). Default true. */
   check?: boolean;
 }
@@ -107,6 +121,8 @@ export function lowRankDecodeUpdate(args: LowRankDecodeUpdateArgs): LowRankDecod
   const r = bQ.shape[1] ?? 0;
   const gq = args.queriesPerHead;
   const device = q.device;
+  if (args.bUpdate === 'only' && !(args.qHat && args.kHat && args.status))
+    throw new ArgumentError("low_rank_decode_update: bUpdate 'only' reads qHat, kHat and status: pass the tensors of the 'skip' call", 'low_rank_decode_update', 'LRQK_ARGUMENT');
   const qHat = args.qHat ?? Tensor.empty([hf * gq, r], { device });
   const kHat = args.kHat ?? Tensor.empty([hf, r], { device });
   const status = args.status ?? Tensor.empty([hf], { dtype: 'i32', device });
@@ -133,8 +149,10 @@ export function lowRankDecodeUpdate(args: LowRankDecodeUpdateArgs): LowRankDecod
     args.tol ?? 1e-2,
     args.eps ?? 1e-6,
     args.positionTensor,
+    args.worstStatus,
+    { inline: 0, skip: 1, only: 2 }[args.bUpdate ?? 'inline'],
   );
-  if (args.check ?? true) {
+  if ((args.check ?? true) && args.bUpdate !== 'only') {
     const codes = status.toArray();
     const failed = codes.flatMap((c, b) => (c === LowRankDecodeStatus.failed ? [b] : []));
     if (failed.length > 0) {
