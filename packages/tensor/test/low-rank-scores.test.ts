@@ -6,7 +6,7 @@ import { devices, floatDTypes, freshSeed, poisoned, quantize, randn } from './he
 
 describe.each(devices)('lowRankScores on $label', ({ device, skip }) => {
   for (const dtype of floatDTypes) {
-    for (const [hf, gq, r, cap, rows] of [[1, 1, 8, 10, 10], [3, 4, 32, 700, 613], [2, 3, 20, 300, 257], [5, 1, 64, 1030, 1030], [2, 16, 24, 50, 33]] as const) {
+    for (const [hf, gq, r, cap, rows] of [[1, 1, 8, 10, 10], [3, 4, 32, 700, 613], [2, 3, 20, 300, 257], [5, 1, 64, 1030, 1030], [2, 16, 24, 50, 33], [2, 7, 32, 300, 299]] as const) {
       it.skipIf(skip)(`${dtype} Hf=${hf} Gq=${gq} r=${r} rows ${rows} of ${cap}`, () => {
         const seed = freshSeed();
         // A_K inside a wider buffer (row stride r + 8) and queries with a padded group stride.
