@@ -252,12 +252,7 @@ export class LlamaModel {
           if (fuse) {
             const h2 = inner.track(rmsnorm(x, lw.postNorm, { eps: s.rmsNormEps, residual: o }));
             for (const t of [h, qkv, o]) t.dispose();
-            const gu = inner.track(linear(h2, lw.gateUp));
-            h2.dispose();
-            const act = inner.track(siluMulFused(gu));
-            gu.dispose();
-            pending = linear(act, lw.down);  // added by the next norm
-            act.dispose();
+            pending = LlamaModel.#mlp(h2, lw);  // added by the next norm
             continue;
           }
           add(x, o, { out: x });
@@ -269,9 +264,7 @@ export class LlamaModel {
             const block = new Scope();
             try {
               const h2 = block.track(rmsnorm(xr, lw.postNorm, { eps: s.rmsNormEps }));
-              const gu = block.track(linear(h2, lw.gateUp));
-              const act = block.track(siluMulFused(gu));
-              const d = block.track(linear(act, lw.down));
+              const d = block.track(LlamaModel.#mlp(h2, lw));
               add(xr, d, { out: xr });
             } finally {
               block.dispose();
@@ -285,6 +278,22 @@ export class LlamaModel {
     } finally {
       pending?.dispose();
       attnOut.dispose();
+    }
+  }
+
+  /** gate/up → SiLU·mul → down of the normalized rows h2; frees its intermediates as it goes. */
+  static #mlp(h2: Tensor, lw: LlamaLayerWeights): Tensor {
+    const gu = linear(h2, lw.gateUp);
+    let act: Tensor;
+    try {
+      act = siluMulFused(gu);
+    } finally {
+      gu.dispose();
+    }
+    try {
+      return linear(act, lw.down);
+    } finally {
+      act.dispose();
     }
   }
 

@@ -331,7 +331,7 @@ export class LrqkAttention implements AttentionBackend {
     const o = this.options;
     const s = this.#shape;
     const f = this.#factors[layer]!;
-    const args = {
+    lowRankDecodeUpdate({
       q: q.select(0, 0),
       k: k.select(0, 0),
       bQ: f.bQ,
@@ -354,10 +354,9 @@ export class LrqkAttention implements AttentionBackend {
       // Solver failures are kept, not lost: worst = max(worst, status), on the device.
       worstStatus: f.worst,
       check: false,
-    };
-    // (Running the B update on a side stream, bUpdate 'skip' + 'only', measured slower inside the
-    // decode graph on the H200: 4.10 against ~3.95 ms/token at 128K, so it stays inline.)
-    lowRankDecodeUpdate(args);
+    });
+    // (The B update stays inline: run on a side stream, bUpdate 'skip' + 'only', it measured slower
+    // inside the decode graph on the H200, 4.10 against ~3.95 ms/token at 128K.)
   }
 
   endStep(step: AttentionStep): void {
