@@ -4,33 +4,51 @@ import { devices, floatDTypes, freshSeed, poisoned, quantize, randn, rng, upload
 import { topkRef } from './reference/select.ts';
 
 describe.each(devices)('topk on $label', ({ device, skip }) => {
+  const checkTopk = (dtype: (typeof floatDTypes)[number], rows: number, n: number, k: number) => {
+    const seed = freshSeed();
+    const r = rng(seed);
+    // Coarse values create many ties (in bf16 especially); a few NaNs rank last.
+    const x = quantize(randn(rows * n, seed).map((v) => (r() < 0.3 ? Math.round(v * 4) / 4 : v)), dtype);
+    if (n > 10) x[3] = NaN;
+    const xt = upload(x, [rows, n], dtype, device);
+    for (const [largest, sorted] of [[true, 'value'], [true, 'index'], [false, 'value']] as const) {
+      const outValues = poisoned([rows, k], dtype, device);
+      const outIndices = poisoned([rows, k], 'i32', device);
+      topk(xt, k, { largest, sorted, outValues, outIndices });
+      const gotI = outIndices.toArray();
+      const gotV = outValues.toArray();
+      for (let row = 0; row < rows; row++) {
+        const ref = topkRef(x.subarray(row * n, row * n + n), k, largest);
+        const want = sorted === 'index' ? [...ref.indices].sort((a, b) => a - b) : ref.indices;
+        expect(gotI.slice(row * k, row * k + k), `seed ${seed} row ${row} ${largest} ${sorted}`).toEqual(want);
+        expect(gotV.slice(row * k, row * k + k)).toEqual(want.map((i) => x[row * n + i]!));
+      }
+    }
+  };
+
+  // The multi-block CUDA cases (rows < SMs, n ≥ 16384: k up to its 4096 limit, exactly n = 16384,
+  // odd lengths) run twice: the one-launch cooperative variant and the multi-launch one
+  // (LRQK_TOPK_VARIANT=multiblock, read by the addon at each call).
+  const cases = [[1, 1, 1], [3, 17, 5], [2, 1000, 1000], [4, 5003, 97], [2, 131072, 2048], [3, 40000, 4096], [1, 16384, 1], [5, 70001, 333], [1, 16411, 4096]] as const;
+  const variants = (n: number) => (n >= 16384 && device === 'cuda' ? (['cooperative', 'multiblock'] as const) : (['default'] as const));
   for (const dtype of floatDTypes) {
-    // The last four take the multi-block CUDA path (rows < SMs, n ≥ 16384): k up to its 4096 limit,
-    // exactly n = 16384, odd lengths.
-    for (const [rows, n, k] of [[1, 1, 1], [3, 17, 5], [2, 1000, 1000], [4, 5003, 97], [2, 131072, 2048], [3, 40000, 4096], [1, 16384, 1], [5, 70001, 333], [1, 16411, 4096]] as const) {
-      it.skipIf(skip)(`${dtype} rows=${rows} n=${n} k=${k}: by value, by index, smallest, with ties`, () => {
-        const seed = freshSeed();
-        const r = rng(seed);
-        // Coarse values create many ties (in bf16 especially); a few NaNs rank last.
-        const x = quantize(randn(rows * n, seed).map((v) => (r() < 0.3 ? Math.round(v * 4) / 4 : v)), dtype);
-        if (n > 10) x[3] = NaN;
-        const xt = upload(x, [rows, n], dtype, device);
-        for (const [largest, sorted] of [[true, 'value'], [true, 'index'], [false, 'value']] as const) {
-          const outValues = poisoned([rows, k], dtype, device);
-          const outIndices = poisoned([rows, k], 'i32', device);
-          topk(xt, k, { largest, sorted, outValues, outIndices });
-          const gotI = outIndices.toArray();
-          const gotV = outValues.toArray();
-          for (let row = 0; row < rows; row++) {
-            const ref = topkRef(x.subarray(row * n, row * n + n), k, largest);
-            const want = sorted === 'index' ? [...ref.indices].sort((a, b) => a - b) : ref.indices;
-            expect(gotI.slice(row * k, row * k + k), `seed ${seed} row ${row} ${largest} ${sorted}`).toEqual(want);
-            expect(gotV.slice(row * k, row * k + k)).toEqual(want.map((i) => x[row * n + i]!));
+    for (const [rows, n, k] of cases) {
+      for (const variant of variants(n)) {
+        it.skipIf(skip)(`${dtype} rows=${rows} n=${n} k=${k} (${variant}): by value, by index, smallest, with ties`, () => {
+          if (variant === 'multiblock') process.env.LRQK_TOPK_VARIANT = 'multiblock';
+          try {
+            checkTopk(dtype, rows, n, k);
+          } finally {
+            delete process.env.LRQK_TOPK_VARIANT;
           }
-        }
-      });
+        });
+      }
     }
   }
+
+  // Longer than the resident blocks hold one tile each (on a 132-SM GPU: 8 rows × 300K keys), so the
+  // cooperative variant's blocks take several tiles.
+  it.skipIf(skip)('f32 rows=8 n=300007 k=4096: several tiles a block', () => checkTopk('f32', 8, 300007, 4096));
 
   it.skipIf(skip)('length limits the candidates; strided rows; i64 indices', () => {
     const seed = freshSeed();

@@ -4,8 +4,12 @@
 //  2. ordered compaction in tiles of 1024 (warp ballots + a scan of warp counts), taking every key
 //     > T and the lowest-index keys == T, so the k results come out in ascending index order;
 //  3. optional bitonic sort by (key desc, index asc) of the ≤ 4096 results in shared memory.
-// Few long rows take the multi-block variant of the same algorithm (topk_multiblock.cuh).
+// Few long rows take one cooperative launch of the same algorithm (topk_coop.cuh), or the
+// multi-launch variant (topk_multiblock.cuh) where cooperative launch is unavailable (or
+// LRQK_TOPK_VARIANT=multiblock).
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include "../core/dispatch.h"
 #include "../ops/topk.h"
 #include "common.cuh"
@@ -190,8 +194,15 @@ __global__ void topk_kernel(const T* x, int64_t row_stride, RowLen len, int k, b
   if (sort == 0) bitonic_desc(sel, k, kThreads);
   write_results(xr, sel, k, blockIdx.x, kThreads, values, indices, i64);
 }
+// LRQK_TOPK_VARIANT=multiblock keeps few long rows on the multi-launch variant (tests cover both;
+// read at every call so that a test can switch it).
+bool force_multiblock() {
+  const char* v = std::getenv("LRQK_TOPK_VARIANT");
+  return v && std::strcmp(v, "multiblock") == 0;
+}
 RowLen row_len(const TopkArgs& a) { return RowLen{int(a.length), a.length_dev, int(a.length_offset), int(a.k)}; }
 #include "topk_multiblock.cuh"
+#include "topk_coop.cuh"
 }  // namespace
 
 static void topk_cuda(const TopkArgs& a) {
@@ -199,7 +210,11 @@ static void topk_cuda(const TopkArgs& a) {
   // Few long rows: spread each over many blocks (topk_multiblock.cuh).
   const int sms = cuda::probe().sm_count > 0 ? cuda::probe().sm_count : 132;
   if (a.rows < sms && a.length >= 16384) {
-    LRQK_FLOAT_SWITCH(a.x.dtype, T, "topk", mb::launch<T>(a));
+    // One cooperative launch when the row's keys fit in the resident blocks' registers.
+    LRQK_FLOAT_SWITCH(a.x.dtype, T, "topk", {
+      if (force_multiblock() || !coop::supported()) mb::launch<T>(a);
+      else coop::launch<T>(a, coop::blocks_per_row<T>(a));
+    });
     return;
   }
   LRQK_FLOAT_SWITCH(a.x.dtype, T, "topk",

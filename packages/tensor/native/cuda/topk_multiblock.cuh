@@ -1,5 +1,6 @@
-// Exact top-k of few long rows (rows < SMs, n ≥ 16K; LRQK's selection: 8 KV heads × 128K
-// candidates) spread over many blocks per row, in 6 launches (7 when sorted by value): inside a
+// Exact top-k of few long rows (rows < SMs, n ≥ 16K) spread over many blocks per row, in 6
+// launches (7 when sorted by value) — where cooperative launch is unavailable; topk_coop.cuh does
+// the same in one launch (ncu at 128K × 8 rows: 42 → 22 µs). Inside a
 // captured graph each launch costs a few µs, more than reading the data (8 × 128K f32 scores are
 // 4 MB), so the number of launches sets the time.
 //  1. radix select, 3 passes of 11, 11 and 10 bits: hist_kernel adds each block's histogram of the
@@ -227,6 +228,29 @@ __global__ void __launch_bounds__(1024) finish_kernel(const T* x, int64_t stride
   write_results(x + row * stride, s, k, row, 1024, values, indices, i64);
 }
 
+// One device allocation for a launch of a multi-block variant: per-row state S (zeroed by the
+// caller), per-block (gt, eq) counts, and the packed results when they are sorted afterwards.
+template <class S>
+struct Scratch {
+  uint8_t* base;
+  size_t rows_bytes, bytes;
+  S* rows;
+  int2* counts;
+  unsigned long long* sel;
+  Scratch(int n_rows, int blocks, int k, bool direct) {
+    rows_bytes = (size_t(n_rows) * sizeof(S) + 15) / 16 * 16;
+    const size_t cnt_bytes = size_t(n_rows) * blocks * sizeof(int2);
+    bytes = rows_bytes + cnt_bytes + (direct ? 0 : size_t(n_rows) * k * sizeof(unsigned long long));
+    base = static_cast<uint8_t*>(cuda::device_alloc(bytes));
+    rows = reinterpret_cast<S*>(base);
+    counts = reinterpret_cast<int2*>(base + rows_bytes);
+    sel = direct ? nullptr : reinterpret_cast<unsigned long long*>(base + rows_bytes + cnt_bytes);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { cuda::device_free(base, bytes); }  // stream-ordered: reused only after the kernels ran
+};
+
 template <class T>
 void launch(const TopkArgs& a) {
   const int rows = int(a.rows), n = int(a.length), k = int(a.k);
@@ -238,19 +262,15 @@ void launch(const TopkArgs& a) {
   chunk = (chunk + kThreads - 1) / kThreads * kThreads;
   blocks = (n + chunk - 1) / chunk;
   const bool direct = a.sort != 0;  // index order is the order compaction produces
-  // Scratch, one allocation: histograms of every pass, per-block counts, packed results.
-  const size_t hist_bytes = (size_t(rows) * sizeof(RowScratch) + 15) / 16 * 16, cnt_bytes = size_t(rows) * blocks * sizeof(int2);
-  const size_t sel_bytes = direct ? 0 : size_t(rows) * k * sizeof(unsigned long long);
-  const size_t bytes = hist_bytes + cnt_bytes + sel_bytes;
-  uint8_t* base = static_cast<uint8_t*>(cuda::device_alloc(bytes));
-  auto* hist = reinterpret_cast<RowScratch*>(base);
-  auto* counts = reinterpret_cast<int2*>(base + hist_bytes);
-  auto* sel = direct ? nullptr : reinterpret_cast<unsigned long long*>(base + hist_bytes + cnt_bytes);
+  Scratch<RowScratch> scratch(rows, blocks, k, direct);
+  RowScratch* hist = scratch.rows;
+  int2* counts = scratch.counts;
+  unsigned long long* sel = scratch.sel;
   cudaStream_t stream = cuda::stream();
   const T* x = a.x.ptr<T>();
   const int64_t stride = a.x.strides[0];
   const bool i64 = a.indices.dtype == DType::I64;
-  cuda::memset_async(hist, 0, hist_bytes);
+  cuda::memset_async(hist, 0, scratch.rows_bytes);
   const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(rows), 1u);
   for (int pass = 0; pass < kPasses; ++pass) hist_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, pass, k, hist);
   count_kernel<T><<<grid, kThreads, 0, stream>>>(x, stride, len, chunk, a.largest, k, hist, counts);
@@ -258,6 +278,5 @@ void launch(const TopkArgs& a) {
                                                    a.indices.data, i64);
   if (!direct) finish_kernel<T><<<unsigned(rows), 1024, 0, stream>>>(x, stride, sel, k, a.values.ptr<T>(), a.indices.data, i64);
   cuda::check_launch("topk");
-  cuda::device_free(base, bytes);  // stream-ordered: reused only after the kernels ran
 }
 }  // namespace mb
