@@ -109,6 +109,11 @@ const prefillCases: PrefillCase[] = [
   { h: 4, hkv: 1, tq: 200, tk: 301, d: 128, causal: true, layout: 'token' },
   { h: 2, hkv: 2, tq: 150, tk: 400, d: 64, causal: true, window: 70, layout: 'padded' },
   { h: 2, hkv: 1, tq: 130, tk: 130, d: 256, causal: false, layout: 'contig' },
+  // D = 128 over several 128-row blocks and 128-key tiles (the wgmma kernel on sm_90a): ragged
+  // ends, GQA, queries after a prefix, a window edge inside tiles, no mask.
+  { h: 4, hkv: 1, tq: 333, tk: 333, d: 128, causal: true, layout: 'contig' },
+  { h: 2, hkv: 2, tq: 200, tk: 517, d: 128, causal: true, window: 150, layout: 'token' },
+  { h: 3, hkv: 1, tq: 129, tk: 300, d: 128, causal: false, layout: 'padded', scale: 0.2 },
 ];
 
 function describeCase(c: PrefillCase): string {
@@ -119,27 +124,40 @@ function describeCase(c: PrefillCase): string {
 const attnTol: Record<FloatDType, number> = { f32: tol.f32 * 4, bf16: tol.bf16 * 2, f16: tol.f16 * 2 };
 
 describe.each(devices)('attentionPrefill on $label', ({ device, skip }) => {
+  // On CUDA, bf16 / f16 at D = 128 run twice: the default kernel (wgmma on sm_90a) and the
+  // mma.sync one (LRQK_PREFILL_KERNEL=mma, read by the addon at each call).
+  const kernels = (c: PrefillCase, dtype: FloatDType) => (device === 'cuda' && c.d === 128 && dtype !== 'f32' ? ['default', 'mma'] : ['default']);
+  const checkPrefill = (dtype: FloatDType, c: PrefillCase) => {
+    const seed = freshSeed();
+    const q = quantize(randn(c.h * c.tq * c.d, seed), dtype);
+    const k = quantize(randn(c.hkv * c.tk * c.d, seed + 1), dtype);
+    const v = quantize(randn(c.hkv * c.tk * c.d, seed + 2), dtype);
+    const out = place(null, c.h, c.tq, c.d, dtype, device, c.layout);
+    attentionPrefill(
+      place(q, c.h, c.tq, c.d, dtype, device, c.layout).t,
+      place(k, c.hkv, c.tk, c.d, dtype, device, c.layout).t,
+      place(v, c.hkv, c.tk, c.d, dtype, device, c.layout).t,
+      { causal: c.causal, out: out.t, ...(c.scale ? { scale: c.scale } : {}), ...(c.window ? { slidingWindow: c.window } : {}) },
+    );
+    const want = attentionRef(q, k, v, {
+      heads: c.h, kvHeads: c.hkv, tq: c.tq, tk: c.tk, dim: c.d, causal: c.causal,
+      scale: c.scale ?? 1 / Math.sqrt(c.d), window: c.window ?? 0,
+    });
+    expectClose(out.read(), want, attnTol[dtype], `seed ${seed}`);
+    expect(out.outside().every(Number.isNaN), `seed ${seed}: wrote outside the out view`).toBe(true);
+  };
   for (const dtype of floatDTypes) {
     for (const c of prefillCases) {
-      it.skipIf(skip)(`${dtype} ${describeCase(c)}`, () => {
-        const seed = freshSeed();
-        const q = quantize(randn(c.h * c.tq * c.d, seed), dtype);
-        const k = quantize(randn(c.hkv * c.tk * c.d, seed + 1), dtype);
-        const v = quantize(randn(c.hkv * c.tk * c.d, seed + 2), dtype);
-        const out = place(null, c.h, c.tq, c.d, dtype, device, c.layout);
-        attentionPrefill(
-          place(q, c.h, c.tq, c.d, dtype, device, c.layout).t,
-          place(k, c.hkv, c.tk, c.d, dtype, device, c.layout).t,
-          place(v, c.hkv, c.tk, c.d, dtype, device, c.layout).t,
-          { causal: c.causal, out: out.t, ...(c.scale ? { scale: c.scale } : {}), ...(c.window ? { slidingWindow: c.window } : {}) },
-        );
-        const want = attentionRef(q, k, v, {
-          heads: c.h, kvHeads: c.hkv, tq: c.tq, tk: c.tk, dim: c.d, causal: c.causal,
-          scale: c.scale ?? 1 / Math.sqrt(c.d), window: c.window ?? 0,
+      for (const kernel of kernels(c, dtype)) {
+        it.skipIf(skip)(`${dtype} ${describeCase(c)}${kernel === 'mma' ? ' (mma.sync kernel)' : ''}`, () => {
+          if (kernel === 'mma') process.env.LRQK_PREFILL_KERNEL = 'mma';
+          try {
+            checkPrefill(dtype, c);
+          } finally {
+            delete process.env.LRQK_PREFILL_KERNEL;
+          }
         });
-        expectClose(out.read(), want, attnTol[dtype], `seed ${seed}`);
-        expect(out.outside().every(Number.isNaN), `seed ${seed}: wrote outside the out view`).toBe(true);
-      });
+      }
     }
   }
 

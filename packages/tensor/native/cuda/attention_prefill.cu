@@ -18,12 +18,19 @@
 //
 // Preconditions (checked by the launcher, else the simple path runs): 16-byte aligned pointers,
 // outer strides multiples of 8 elements, scale > 0, Tk < 2^31.
+//
+// D = 128 on sm_90a runs the warpgroup-MMA kernel of attention_prefill_wgmma.cuh instead (same
+// scheduling, masking and softmax; H200, causal, 32 / 8 heads: 420 / 449 TFLOP/s at 8K / 32K
+// against 337 / 348 for this kernel, docs/benchmarks/tensor.md).
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include "../core/dispatch.h"
 #include "../ops/attention_prefill.h"
 #include "attention_mma.cuh"
 #include "attention_simple.cuh"
 #include "common.cuh"
+#include "wgmma.cuh"
 
 namespace lrqk {
 namespace {
@@ -295,6 +302,17 @@ void launch_flash(const AttentionPrefillArgs& a, const char* op) {
   cuda::check_launch(op);
 }
 
+#include "attention_prefill_wgmma.cuh"
+
+// The wgmma kernel needs sm_90a (the cubin this addon carries); LRQK_PREFILL_KERNEL=mma keeps the
+// mma.sync kernel (tests cover both; read at every call).
+bool use_wgmma() {
+  const cuda::Probe& pr = cuda::probe();
+  if (pr.cc_major != 9 || pr.cc_minor != 0) return false;
+  const char* v = std::getenv("LRQK_PREFILL_KERNEL");
+  return !(v && std::strcmp(v, "mma") == 0);
+}
+
 // 16-byte alignment of the base pointer and of every outer stride that is actually stepped.
 bool vec_ok(const TensorArg& t) {
   if (reinterpret_cast<uintptr_t>(t.data) % 16 != 0) return false;
@@ -311,7 +329,10 @@ template <class T>
 bool try_flash(const AttentionPrefillArgs& a, const char* op) {
   switch (a.dim) {
     case 64: launch_flash<T, 64, 2, 4, 64, 1, 2, false>(a, op); return true;
-    case 128: launch_flash<T, 128, 2, 4, 64, 2, 2, true>(a, op); return true;
+    case 128:
+      if (use_wgmma()) wgp::launch<T>(a, op);
+      else launch_flash<T, 128, 2, 4, 64, 2, 2, true>(a, op);
+      return true;
     case 256: launch_flash<T, 256, 1, 4, 64, 1, 2, false>(a, op); return true;
     default: return false;
   }
