@@ -55,6 +55,27 @@ struct FlashCfg {
 using dev::load_tile;
 using dev::swz;
 
+// What one block of either prefill kernel works on. Heads fastest; causal blocks with more key
+// tiles first, across all heads (longest first); the key tiles any of its rows can see.
+struct PrefillBlock {
+  int h, hk, q0, off, tile_lo, tile_hi;
+};
+__device__ __forceinline__ PrefillBlock prefill_block(const FlashParams& p, int bm, int bn) {
+  PrefillBlock b;
+  b.h = int(blockIdx.x % unsigned(p.heads));
+  const int mb = int(blockIdx.x / unsigned(p.heads));
+  const int m_block = p.causal ? p.m_blocks - 1 - mb : mb;
+  b.hk = b.h / p.group;
+  b.q0 = m_block * bm;
+  b.off = p.tk - p.tq;
+  const int q_last = min(b.q0 + bm, p.tq) - 1;
+  const int n_begin = p.window > 0 ? max(0, b.off + b.q0 - p.window + 1) : 0;  // keys [n_begin, n_end)
+  const int n_end = p.causal ? min(p.tk, b.off + q_last + 1) : p.tk;
+  b.tile_lo = n_begin / bn;
+  b.tile_hi = (n_end - 1) / bn;
+  return b;
+}
+
 // S = Q(warp rows) · K(tile)ᵀ, raw scores.
 template <class T, int D, int MT, int NT>
 __device__ __forceinline__ void flash_qk(float (&s)[MT][NT][4], uint32_t sQ, uint32_t sK, int wrow, int lane) {
@@ -157,20 +178,11 @@ __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS) flash_prefill_kernel(F
   extern __shared__ __align__(128) uint8_t smem[];
   const uint32_t sQ = dev::smem_addr(smem), sKV = sQ + BM * D * 2;
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
-  // Heads fastest; causal blocks with more key tiles first, across all heads.
-  const int h = int(blockIdx.x % unsigned(p.heads)), mb = int(blockIdx.x / unsigned(p.heads));
-  const int m_block = p.causal ? p.m_blocks - 1 - mb : mb;
-  const int hk = h / p.group;
-  const int q0 = m_block * BM, off = p.tk - p.tq;
-  const int q_last = min(q0 + BM, p.tq) - 1;
+  const PrefillBlock blk = prefill_block(p, BM, BN);
+  const int h = blk.h, q0 = blk.q0, off = blk.off, tile_lo = blk.tile_lo, tile_hi = blk.tile_hi;
   const T* qg = static_cast<const T*>(p.q) + h * p.qs0 + int64_t(q0) * p.qs1;
-  const T* kg = static_cast<const T*>(p.k) + hk * p.ks0;
-  const T* vg = static_cast<const T*>(p.v) + hk * p.vs0;
-
-  // Keys any row of this block can see: [n_begin, n_end).
-  const int n_begin = p.window > 0 ? max(0, off + q0 - p.window + 1) : 0;
-  const int n_end = p.causal ? min(p.tk, off + q_last + 1) : p.tk;
-  const int tile_lo = n_begin / BN, tile_hi = (n_end - 1) / BN;
+  const T* kg = static_cast<const T*>(p.k) + blk.hk * p.ks0;
+  const T* vg = static_cast<const T*>(p.v) + blk.hk * p.vs0;
 
   float o[MT][DT][4];
   float m_run[MT][2], l_run[MT][2];

@@ -1,6 +1,7 @@
 // Causal / windowed / full prefill attention on Hopper's warpgroup MMA (D = 128, bf16 / f16,
-// sm_90a), included by attention_prefill.cu after FlashParams. Same scheduling, masking and
-// online softmax as the mma.sync kernel there; what changes is the tensor-core instruction:
+// sm_90a), included by attention_prefill.cu after FlashParams and prefill_block. Same scheduling,
+// masking and online softmax as the mma.sync kernel there; what changes is the tensor-core
+// instruction:
 //  - a block of 2 warpgroups takes 128 query rows (64 a warpgroup) of one head; K and V tiles of
 //    128 keys stream through a 2-deep cp.async ring into 128-byte-swizzled shared memory;
 //  - S = Q·Kᵀ is 8 wgmma m64n128k16 with both operands in shared memory (Q and K K-major);
@@ -36,17 +37,11 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
   extern __shared__ __align__(1024) uint8_t smem_raw[];
   const uint32_t sQ = (dev::smem_addr(smem_raw) + 1023u) & ~1023u, sKV = sQ + kQBytes;
   const int tid = threadIdx.x, wgi = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
-  const int h = int(blockIdx.x % unsigned(p.heads)), mb = int(blockIdx.x / unsigned(p.heads));
-  const int m_block = p.causal ? p.m_blocks - 1 - mb : mb;
-  const int hk = h / p.group;
-  const int q0 = m_block * BM, off = p.tk - p.tq;
-  const int q_last = min(q0 + BM, p.tq) - 1;
+  const PrefillBlock blk = prefill_block(p, BM, BN);
+  const int h = blk.h, q0 = blk.q0, off = blk.off, tile_lo = blk.tile_lo, tile_hi = blk.tile_hi;
   const T* qg = static_cast<const T*>(p.q) + h * p.qs0 + int64_t(q0) * p.qs1;
-  const T* kg = static_cast<const T*>(p.k) + hk * p.ks0;
-  const T* vg = static_cast<const T*>(p.v) + hk * p.vs0;
-  const int n_begin = p.window > 0 ? max(0, off + q0 - p.window + 1) : 0;
-  const int n_end = p.causal ? min(p.tk, off + q_last + 1) : p.tk;
-  const int tile_lo = n_begin / BN, tile_hi = (n_end - 1) / BN;
+  const T* kg = static_cast<const T*>(p.k) + blk.hk * p.ks0;
+  const T* vg = static_cast<const T*>(p.v) + blk.hk * p.vs0;
   const int row0 = wgi * 64 + warp * 16 + g;  // this thread's first row in the block; the second is +8
   const float sl2 = p.scale_log2;
 
