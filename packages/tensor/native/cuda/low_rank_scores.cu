@@ -1,7 +1,8 @@
 // Proxy scores, memory-bound on A_K (read once). Rows whose r values fill whole 16-byte chunks
 // (r = 32 in bf16: 4 chunks) take LPR = r·size/16 lanes each, one chunk a lane, so that a warp's
-// loads cover 512 contiguous bytes; the head's Gq queries sit in shared memory and each query's
-// partial products are summed across the row's lanes by shuffles. Other rows: a thread per row.
+// loads cover 512 contiguous bytes; each lane keeps its chunk's columns of the head's Gq queries in
+// registers (Gq ≤ 8; more stay in shared memory) and each query's partial products are summed
+// across the row's lanes by shuffles. Other rows: a thread per row.
 #include <algorithm>
 #include <cstdlib>
 #include <type_traits>
