@@ -8,6 +8,8 @@ timed with torch.cuda.synchronize; then greedy decode with the DynamicCache: war
 timed steps (each step's token read back with .item(), as a generation loop does); peak memory from
 torch.cuda.max_memory_allocated / max_memory_reserved, reset between contexts. A failure (out of
 memory or any other) is recorded with its error and the next context still runs.
+With LRQK_PREFILL_PROFILE=1, CUDA events bracket every scaled_dot_product_attention call of the
+prefill, and its attention time is reported next to the total (as decode.bench.ts does for lrqk).
 
   python3 tools/oracle/bench_hf.py --model DIR [--contexts 8192,32768,131072] [--decode-steps 32]
       [--warmup-steps 2] [--bandwidth 3.0e12] [--out FILE]     (default $LRQK_BENCH_OUT/decode-hf.json)
@@ -53,6 +55,37 @@ def floor_ms(weight_bytes, kv_bytes_per_token, positions, bandwidth):
     return (weight_bytes + kv_bytes_per_token * positions) / bandwidth * 1e3
 
 
+class SdpaTimer:
+    """Wraps torch.nn.functional.scaled_dot_product_attention (looked up at call time by
+    transformers' sdpa attention) so that events bracket each call while `active`."""
+
+    def __init__(self, torch):
+        self.torch = torch
+        self.inner = torch.nn.functional.scaled_dot_product_attention
+        self.pairs = []
+        self.active = False
+        timer = self
+
+        def timed(*args, **kwargs):
+            if not timer.active:
+                return timer.inner(*args, **kwargs)
+            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            a.record()
+            out = timer.inner(*args, **kwargs)
+            b.record()
+            timer.pairs.append((a, b))
+            return out
+
+        torch.nn.functional.scaled_dot_product_attention = timed
+
+    def collect(self):
+        self.torch.cuda.synchronize()
+        ms = sum(a.elapsed_time(b) for a, b in self.pairs)
+        n = len(self.pairs)
+        self.pairs = []
+        return ms, n
+
+
 def write_report(a, base, cases):
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
@@ -96,6 +129,7 @@ def main(argv):
         "host": socket.gethostname(),
     }
     cases = []
+    timer = SdpaTimer(torch) if os.environ.get("LRQK_PREFILL_PROFILE") == "1" else None
     for ctx in a.contexts:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
@@ -105,9 +139,19 @@ def main(argv):
             with torch.inference_mode():
                 torch.cuda.synchronize()
                 p0 = time.perf_counter()
+                if timer:
+                    timer.active = True
                 out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
                 torch.cuda.synchronize()
                 prefill_ms = (time.perf_counter() - p0) * 1e3
+                if timer:
+                    timer.active = False
+                    attn_ms, calls = timer.collect()
+                    n, hq, d = ctx, cfg.num_attention_heads, head_dim
+                    tflops = 4 * d * hq * cfg.num_hidden_layers * n * (n + 1) / 2 / (attn_ms * 1e9)
+                    case["prefillAttentionMs"] = attn_ms
+                    print(f"hf context {ctx}: prefill attention {attn_ms / 1e3:.2f} s of {prefill_ms / 1e3:.2f} ({calls} calls, "
+                          f"{tflops:.0f} TFLOP/s), the rest {(prefill_ms - attn_ms) / 1e3:.2f} s", file=sys.stderr, flush=True)
                 pkv = out.past_key_values
                 nxt = out.logits[:, -1].argmax(-1).item()
                 del out

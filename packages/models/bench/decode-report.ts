@@ -17,6 +17,8 @@ export interface DecodeCase {
   peakReservedBytes: number;
   /** Whether the timed decode steps replayed a captured CUDA graph (LlamaDecodeGraph). */
   cudaGraph?: boolean;
+  /** With LRQK_PREFILL_PROFILE=1: device ms of the prefill spent in the attention backend. */
+  prefillAttentionMs?: number;
   /** Set when the case could not run (e.g. out of memory); the numbers are then NaN. */
   error?: string;
 }

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { BenchArgError, parseDecodeBenchArgs, type DecodeBenchArgs } from './decode-args.ts';
 import { decodeCase, formatDecodeTable, type DecodeCase, type DecodeReport } from './decode-report.ts';
+import { causalAttentionFlops, PrefillAttentionTimer } from './prefill-profile.ts';
 
 const DTYPE_BYTES = { f32: 4, f16: 2, bf16: 2 } as const;
 
@@ -98,10 +99,16 @@ export async function runDecodeBench(
       let decodeMsPerToken = NaN;
       let graph = false;
       synchronize();
+      const timer = process.env['LRQK_PREFILL_PROFILE'] === '1' && device === 'cuda' ? new PrefillAttentionTimer(() => new tensor.Event({ timing: true })) : undefined;
       const p0 = performance.now();
-      let logits = await prefill(model, backend, ids, { chunkTokens: args.prefillChunk });
+      let logits = await prefill(model, timer ? timer.wrap(backend) : backend, ids, { chunkTokens: args.prefillChunk });
       synchronize();
       const prefillMs = performance.now() - p0;
+      const profile = timer?.collect();
+      if (profile) {
+        const tflops = causalAttentionFlops(ctx, s.heads, s.headDim, s.layers) / (profile.attentionMs * 1e9);
+        log(`context ${ctx}: prefill attention ${(profile.attentionMs / 1e3).toFixed(2)} s of ${(prefillMs / 1e3).toFixed(2)} (${profile.calls} calls, ${tflops.toFixed(0)} TFLOP/s), the rest ${((prefillMs - profile.attentionMs) / 1e3).toFixed(2)} s`);
+      }
       const next = (): number => {
         const best = argmax(logits.view([s.vocabSize]));
         const id = best.toFloat64Array()[0]!;
@@ -141,6 +148,7 @@ export async function runDecodeBench(
         args.bandwidth,
       );
       c.cudaGraph = graph;
+      if (profile) c.prefillAttentionMs = profile.attentionMs;
       cases.push(c);
       log(`context ${ctx}: prefill ${(prefillMs / 1e3).toFixed(2)} s (${c.prefillTokensPerS.toFixed(0)} tokens/s), decode ${decodeMsPerToken.toFixed(2)} ms/token${graph ? ' (CUDA graph)' : ' (eager)'} (floor ${c.floorMsPerToken.toFixed(2)}, ratio ${c.floorRatio.toFixed(2)})`);
     } catch (e) {

@@ -225,45 +225,61 @@ const decodeCases: DecodeCase[] = [
   { h: 8, hk: 2, s: 3000, length: 2711, d: 128, layout: 'token' },
   { h: 16, hk: 16, s: 2112, length: 2049, d: 64, layout: 'padded' },
   { h: 12, hk: 1, s: 1500, length: 1500, d: 128, layout: 'contig' }, // G = 12: two head groups
+  // Few splits per group: on sm_90 the splits merge inside a thread-block cluster.
+  { h: 40, hk: 40, s: 700, length: 613, d: 128, layout: 'padded' },
+  { h: 32, hk: 32, s: 2112, length: 2112, d: 128, layout: 'contig' }, // LRQK's per-query-head slots
 ];
 
 describe.each(devices)('attentionDecode on $label', ({ device, skip }) => {
+  // On CUDA the tensor-core path (bf16 / f16) also runs with the splits merged by the combine
+  // kernel instead of inside a thread-block cluster (LRQK_DECODE_CLUSTER=0, read at each call).
+  const merges = (dtype: FloatDType) => (device === 'cuda' && dtype !== 'f32' ? ['default', 'combine'] : ['default']);
+  const checkDecode = (dtype: FloatDType, c: DecodeCase) => {
+    const seed = freshSeed();
+    const q = quantize(randn(c.h * c.d, seed), dtype);
+    // Rows at and past `length` hold NaN: they must never be read.
+    const kFull = quantize(randn(c.hk * c.s * c.d, seed + 1), dtype);
+    const vFull = quantize(randn(c.hk * c.s * c.d, seed + 2), dtype);
+    for (let hh = 0; hh < c.hk; hh++) {
+      kFull.fill(NaN, (hh * c.s + c.length) * c.d, (hh + 1) * c.s * c.d);
+      vFull.fill(NaN, (hh * c.s + c.length) * c.d, (hh + 1) * c.s * c.d);
+    }
+    const used = (full: Float64Array) => {
+      const r = new Float64Array(c.hk * c.length * c.d);
+      for (let hh = 0; hh < c.hk; hh++) r.set(full.subarray(hh * c.s * c.d, (hh * c.s + c.length) * c.d), hh * c.length * c.d);
+      return r;
+    };
+    let qt = upload(q, [c.h, c.d], dtype, device);
+    const out = place(null, c.h, 1, c.d, dtype, device, 'contig');
+    let outT = out.t.view([c.h, c.d]);
+    if (c.q3) {
+      qt = qt.view([c.h, 1, c.d]);
+      outT = out.t;
+    }
+    const ret = attentionDecode(
+      qt,
+      place(kFull, c.hk, c.s, c.d, dtype, device, c.layout).t,
+      place(vFull, c.hk, c.s, c.d, dtype, device, c.layout).t,
+      { length: c.length, out: outT },
+    );
+    expect(ret).toBe(outT);
+    const want = attentionRef(q, used(kFull), used(vFull), {
+      heads: c.h, kvHeads: c.hk, tq: 1, tk: c.length, dim: c.d, causal: false, scale: 1 / Math.sqrt(c.d), window: 0,
+    });
+    expectClose(out.read(), want, attnTol[dtype], `seed ${seed}`);
+  };
   for (const dtype of floatDTypes) {
     for (const c of decodeCases) {
-      it.skipIf(skip)(`${dtype} H=${c.h} Hk=${c.hk} S=${c.s} length=${c.length} D=${c.d} ${c.layout}${c.q3 ? ' (H,1,D)' : ''}`, () => {
-        const seed = freshSeed();
-        const q = quantize(randn(c.h * c.d, seed), dtype);
-        // Rows at and past `length` hold NaN: they must never be read.
-        const kFull = quantize(randn(c.hk * c.s * c.d, seed + 1), dtype);
-        const vFull = quantize(randn(c.hk * c.s * c.d, seed + 2), dtype);
-        for (let hh = 0; hh < c.hk; hh++) {
-          kFull.fill(NaN, (hh * c.s + c.length) * c.d, (hh + 1) * c.s * c.d);
-          vFull.fill(NaN, (hh * c.s + c.length) * c.d, (hh + 1) * c.s * c.d);
-        }
-        const used = (full: Float64Array) => {
-          const r = new Float64Array(c.hk * c.length * c.d);
-          for (let hh = 0; hh < c.hk; hh++) r.set(full.subarray(hh * c.s * c.d, (hh * c.s + c.length) * c.d), hh * c.length * c.d);
-          return r;
-        };
-        let qt = upload(q, [c.h, c.d], dtype, device);
-        const out = place(null, c.h, 1, c.d, dtype, device, 'contig');
-        let outT = out.t.view([c.h, c.d]);
-        if (c.q3) {
-          qt = qt.view([c.h, 1, c.d]);
-          outT = out.t;
-        }
-        const ret = attentionDecode(
-          qt,
-          place(kFull, c.hk, c.s, c.d, dtype, device, c.layout).t,
-          place(vFull, c.hk, c.s, c.d, dtype, device, c.layout).t,
-          { length: c.length, out: outT },
-        );
-        expect(ret).toBe(outT);
-        const want = attentionRef(q, used(kFull), used(vFull), {
-          heads: c.h, kvHeads: c.hk, tq: 1, tk: c.length, dim: c.d, causal: false, scale: 1 / Math.sqrt(c.d), window: 0,
+      for (const merge of merges(dtype)) {
+        it.skipIf(skip)(`${dtype} H=${c.h} Hk=${c.hk} S=${c.s} length=${c.length} D=${c.d} ${c.layout}${c.q3 ? ' (H,1,D)' : ''}${merge === 'combine' ? ' (combine kernel)' : ''}`, () => {
+          if (merge === 'combine') process.env.LRQK_DECODE_CLUSTER = '0';
+          try {
+            checkDecode(dtype, c);
+          } finally {
+            delete process.env.LRQK_DECODE_CLUSTER;
+          }
         });
-        expectClose(out.read(), want, attnTol[dtype], `seed ${seed}`);
-      });
+      }
     }
   }
 

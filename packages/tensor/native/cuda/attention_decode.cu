@@ -14,6 +14,8 @@
 // pointers 16-byte aligned and K/V outer strides multiples of VEC.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include "../core/dispatch.h"
 #include "../ops/attention_decode.h"
 #include "attention_decode_mma.cuh"
@@ -278,12 +280,51 @@ void launch_decode_g(const AttentionDecodeArgs& a, const char* op) {
   else launch_decode<T, LPK, 8>(a, op);
 }
 
+// Whether the split blocks of a query group may merge through distributed shared memory (one
+// thread-block cluster per group) instead of the combine kernel: sm_90+, at most 8 splits (the
+// portable cluster size), and every group's cluster resident at once (a second wave of clusters
+// would cost more than the combine saves). LRQK_DECODE_CLUSTER=0 (read at each call) turns it off.
+template <class Kern>
+bool cluster_merge_fits(Kern kern, int smem, int splits, int64_t groups, const char* op) {
+  const char* env = std::getenv("LRQK_DECODE_CLUSTER");
+  if ((env != nullptr && std::string(env) == "0") || splits < 2 || splits > 8 || cuda::probe().cc_major < 9) return false;
+  static int max_clusters[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};  // per cluster size, once (single device)
+  if (max_clusters[splits] < 0) {
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), op);
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = unsigned(splits);
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = 1;
+    cudaLaunchConfig_t cfg{};
+    cfg.gridDim = dim3(unsigned(splits), 1, 1);
+    cfg.blockDim = dim3(decode_mma::kThreads);
+    cfg.dynamicSmemBytes = size_t(smem);
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    int n = 0;
+    if (cudaOccupancyMaxActiveClusters(&n, kern, &cfg) != cudaSuccess) {
+      cudaGetLastError();
+      n = 0;
+    }
+    max_clusters[splits] = n;
+  }
+  return groups <= max_clusters[splits];
+}
+
+// Rows per split (a multiple of 16, one warp's keys) for about `splits` splits of `length` rows.
+inline int decode_chunk(int length, int64_t splits) {
+  const int chunk = int((length + splits - 1) / splits);
+  return (chunk + 15) / 16 * 16;
+}
+
 // Tensor-core path: splits sized so that one wave of blocks fills every SM at the occupancy the
 // kernel gets (shared memory bound: 2 blocks per SM at D <= 128).
 template <class T, int D, int STAGES>
 void launch_decode_mma(const AttentionDecodeArgs& a, const char* op) {
   using C = decode_mma::Cfg<D, STAGES>;
-  auto kern = decode_mma::decode_mma_kernel<T, D, STAGES>;
+  auto kern = decode_mma::decode_mma_kernel<T, D, STAGES, false>;
+  auto kern_cluster = decode_mma::decode_mma_kernel<T, D, STAGES, true>;
   static int per_sm = 0;  // once per instantiation (single device)
   if (per_sm == 0) {
     LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::kSmem), op);
@@ -296,37 +337,54 @@ void launch_decode_mma(const AttentionDecodeArgs& a, const char* op) {
   const int64_t base_blocks = a.kv_heads * gz, slots = int64_t(sms) * per_sm;
   int64_t splits = std::max<int64_t>(1, slots / base_blocks);
   splits = std::min<int64_t>(splits, (length + 15) / 16);  // at least 16 rows (one warp's keys) each
-  int chunk = int((length + splits - 1) / splits);
-  chunk = (chunk + 15) / 16 * 16;
+  int chunk = decode_chunk(length, splits);
   splits = (length + chunk - 1) / chunk;  // every split non-empty
+  // Merging in a cluster saves the combine kernel; where all clusters of `splits` blocks do not fit
+  // at once (cluster blocks must share a GPC), up to a quarter fewer, longer splits may.
+  bool cluster = false;
+  for (int64_t s = splits; s >= 2 && 4 * s >= 3 * splits && !cluster; --s) {
+    const int c = decode_chunk(length, s);
+    const int64_t n = (length + c - 1) / c;
+    if (n == s && cluster_merge_fits(kern_cluster, C::kSmem, int(s), base_blocks, op)) {
+      cluster = true;
+      chunk = c;
+      splits = s;
+    }
+  }
   decode_mma::Params p{a.q.data, a.k.data, a.v.data, a.out.data, nullptr, nullptr,
                        a.q_head_stride, a.out_head_stride, a.k.strides[0], a.k.strides[1], a.v.strides[0], a.v.strides[1],
                        int(a.heads), group, length, chunk, int(splits), a.scale * 1.4426950408889634f, a.length_dev};
   void* scratch = nullptr;
   const size_t part_bytes = size_t(splits) * size_t(a.heads) * size_t(D + 2) * sizeof(float);
-  if (splits > 1) {
+  if (splits > 1 && !cluster) {
     scratch = cuda::device_alloc(part_bytes);
     p.part_acc = static_cast<float*>(scratch);
     p.part_ml = p.part_acc + size_t(splits) * size_t(a.heads) * size_t(D);
   }
   // Both kernels use programmatic dependent launch: each may be scheduled while its predecessor in
   // the stream drains, and waits on it (griddepcontrol.wait) before touching its inputs.
-  cudaLaunchAttribute pdl[1];
-  pdl[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  pdl[0].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchAttribute attrs[2];
+  attrs[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attrs[0].val.programmaticStreamSerializationAllowed = 1;
+  attrs[1].id = cudaLaunchAttributeClusterDimension;
+  attrs[1].val.clusterDim.x = unsigned(splits);
+  attrs[1].val.clusterDim.y = 1;
+  attrs[1].val.clusterDim.z = 1;
   cudaLaunchConfig_t cfg{};
   cfg.gridDim = dim3(unsigned(splits), unsigned(a.kv_heads), unsigned(gz));
   cfg.blockDim = dim3(decode_mma::kThreads);
   cfg.dynamicSmemBytes = C::kSmem;
   cfg.stream = cuda::stream();
-  cfg.attrs = pdl;
-  cfg.numAttrs = 1;
-  LRQK_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern, p), op);
+  cfg.attrs = attrs;
+  cfg.numAttrs = cluster ? 2 : 1;
+  if (cluster) LRQK_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern_cluster, p), op);
+  else LRQK_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern, p), op);
   cuda::check_launch(op);
-  if (splits > 1) {
+  if (splits > 1 && !cluster) {
     cfg.gridDim = dim3(unsigned(a.heads));
     cfg.blockDim = dim3(kCombineThreads);
     cfg.dynamicSmemBytes = 0;
+    cfg.numAttrs = 1;
     LRQK_CUDA_CHECK(cudaLaunchKernelEx(&cfg, decode_combine_kernel<T>, static_cast<const float*>(p.part_acc),
                                        static_cast<const float*>(p.part_ml), static_cast<T*>(a.out.data),
                                        int64_t(a.out_head_stride), int(a.heads), int(D), int(splits)), op);

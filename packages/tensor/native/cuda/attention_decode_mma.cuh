@@ -11,8 +11,11 @@
 // STAGES - 1 tiles = 64 KB in flight per block at D = 128), and warp w handles rows 16w..16w+15 of
 // every tile with its own online-softmax state (log2 domain, scale·log2(e) folded into exp2). The
 // warps merge through shared memory at the end; the block writes the output row (one split) or a
-// partial (max, sum, acc[D]) that decode_combine_kernel merges.
+// partial (max, sum, acc[D]) that decode_combine_kernel merges — or, launched as one thread-block
+// cluster per query group (CLUSTER, splits <= 8), the splits merge through distributed shared
+// memory and write the output row themselves: no partials in global memory, no second kernel.
 #pragma once
+#include <cooperative_groups.h>
 #include "attention_mma.cuh"
 #include "common.cuh"
 
@@ -26,7 +29,8 @@ struct Cfg {
   static constexpr int kQBytes = kRows * D * 2;
   static constexpr int kTileBytes = BN * D * 2;  // one K or one V tile
   static constexpr int kPipeBytes = STAGES * 2 * kTileBytes;
-  static constexpr int kMergeBytes = kWarps * kRows * (D + 2) * 4;  // f32 acc + (max, sum) per warp row
+  // f32 acc + (max, sum) per warp row, then the block's merged rows (read by the cluster's blocks)
+  static constexpr int kMergeBytes = (kWarps + 1) * kRows * (D + 2) * 4;
   static constexpr int kSmem = kQBytes + (kPipeBytes > kMergeBytes ? kPipeBytes : kMergeBytes);
 };
 
@@ -53,7 +57,7 @@ __device__ inline int2 split_rows(const int32_t* length_dev, int length, int chu
   return make_int2(b, max(b, min(n, b + chunk)));
 }
 
-template <class T, int D, int STAGES>
+template <class T, int D, int STAGES, bool CLUSTER>
 __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
   using C = Cfg<D, STAGES>;
   constexpr int DT = D / 8, KS = D / 16, CH = D / 8;
@@ -193,6 +197,8 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
     }
   }
   __syncthreads();
+  float* s_blk = s_ml + kWarps * kRows * 2;  // [row][D]: this block's merged rows (CLUSTER)
+  float* s_blk_ml = s_blk + kRows * D;        // [row][2]
   for (int idx = tid; idx < gn * D; idx += kThreads) {
     const int r = idx / D, d = idx % D, h = h0 + r;
     float mx = -INFINITY;
@@ -208,6 +214,12 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
     }
     if (p.splits == 1) {
       static_cast<T*>(p.out)[h * p.os + d] = dev::from_f32<T>(as / ls);
+    } else if (CLUSTER) {
+      s_blk[r * D + d] = as;
+      if (d == 0) {
+        s_blk_ml[r * 2] = mx;
+        s_blk_ml[r * 2 + 1] = ls;
+      }
     } else {
       p.part_acc[(int64_t(split) * p.heads + h) * D + d] = as;
       if (d == 0) {
@@ -215,6 +227,29 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
         p.part_ml[(int64_t(split) * p.heads + h) * 2 + 1] = ls;
       }
     }
+  }
+  if constexpr (CLUSTER) {
+    // The cluster is this group's `splits` blocks (grid.x = cluster.x = splits, rank = split).
+    // Each block merges a share of the output columns from every block's shared memory; the
+    // second barrier keeps every block's shared memory alive until all reads are done.
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();
+    const int ranks = int(cluster.num_blocks()), rank = int(cluster.block_rank());
+    for (int idx = rank * kThreads + tid; idx < gn * D; idx += ranks * kThreads) {
+      const int r = idx / D, d = idx % D;
+      float mx = -INFINITY;
+      for (int b = 0; b < ranks; ++b) mx = fmaxf(mx, cluster.map_shared_rank(s_blk_ml, b)[r * 2]);
+      float ls = 0.f, as = 0.f;
+      for (int b = 0; b < ranks; ++b) {
+        const float* ml = cluster.map_shared_rank(s_blk_ml, b);
+        const float wt = exp2f(ml[r * 2] - mx);  // mx is finite: some split saw keys
+        ls += ml[r * 2 + 1] * wt;
+        as += cluster.map_shared_rank(s_blk, b)[r * D + d] * wt;
+      }
+      static_cast<T*>(p.out)[(h0 + r) * p.os + d] = dev::from_f32<T>(as / ls);
+    }
+    cluster.sync();
   }
 }
 
