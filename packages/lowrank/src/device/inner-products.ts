@@ -13,12 +13,29 @@ export const DEFAULT_CHUNK_ROWS = 4096;
  * (Hf, ra, rb) f32 tensor, equal to `matmul(a, b, { transA: true })` up to summation order.
  * `chunkRows` 0 (or n < 2·chunkRows) computes it as that single GEMM.
  */
-export function innerProducts(a: Tensor, b: Tensor, chunkRows = DEFAULT_CHUNK_ROWS): Tensor {
+export function innerProducts(a: Tensor, b: Tensor, chunkRows = DEFAULT_CHUNK_ROWS, opts: { perHead?: boolean } = {}): Tensor {
   const [hf, n, ra] = [a.size(0), a.size(1), a.size(2)];
   const rb = b.size(2);
   if (b.size(0) !== hf || b.size(1) !== n) throw new RangeError(`innerProducts: a [${a.shape}] and b [${b.shape}] differ in heads or rows`);
   const chunks = chunkRows > 0 ? Math.floor(n / chunkRows) : 0;
   if (chunks < 2) return matmul(a, b, { transA: true, outDType: 'f32' });
+  // When every head's rows follow the previous head's (head stride = n rows) and the chunks tile
+  // the rows exactly, all heads' chunks are one batch of Hf·chunks GEMMs: one launch that fills the
+  // GPU, where a launch per head gives cuBLAS only `chunks` small output tiles at a time.
+  const rows = opts.perHead ? 0 : evenChunkRows(n, chunkRows);
+  if (rows > 0 && a.strides[0] === n * a.strides[1]! && b.strides[0] === n * b.strides[1]!) {
+    const c = n / rows;
+    const flat = (x: Tensor, cols: number) => new Tensor(x.storage, x.dtype, [hf * c, rows, cols], [rows * x.strides[1]!, x.strides[1]!, 1], x.offset);
+    const partial = matmul(flat(a, ra), flat(b, rb), { transA: true, outDType: 'f32' }); // (Hf·c, ra, rb)
+    const ones = fill(Tensor.empty([1, c], { dtype: 'f32', device: a.device }), 1);
+    try {
+      const onesB = new Tensor(ones.storage, 'f32', [hf, 1, c], [0, c, 1], ones.offset);
+      return matmul(onesB, partial.view([hf, c, ra * rb])).view([hf, ra, rb]);
+    } finally {
+      partial.dispose();
+      ones.dispose();
+    }
+  }
   const partial = Tensor.empty([hf, chunks, ra * rb], { dtype: 'f32', device: a.device });
   const ones = fill(Tensor.empty([1, chunks], { dtype: 'f32', device: a.device }), 1);
   try {
@@ -38,4 +55,14 @@ export function innerProducts(a: Tensor, b: Tensor, chunkRows = DEFAULT_CHUNK_RO
     partial.dispose();
     ones.dispose();
   }
+}
+
+/** A divisor of n within [chunkRows/2, 2·chunkRows] (nearest chunkRows first), or 0. */
+export function evenChunkRows(n: number, chunkRows: number): number {
+  for (let d = 0; d <= chunkRows; d++) {
+    for (const r of [chunkRows + d, chunkRows - d]) {
+      if (r >= Math.max(1, chunkRows / 2) && r <= 2 * chunkRows && n % r === 0 && n / r >= 2) return r;
+    }
+  }
+  return 0;
 }

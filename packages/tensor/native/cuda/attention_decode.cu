@@ -284,13 +284,13 @@ void launch_decode_g(const AttentionDecodeArgs& a, const char* op) {
 // thread-block cluster per group) instead of the combine kernel: sm_90+, at most 8 splits (the
 // portable cluster size), and every group's cluster resident at once (a second wave of clusters
 // would cost more than the combine saves). LRQK_DECODE_CLUSTER=0 (read at each call) turns it off.
+// max_clusters: the caller's per-kernel cache, by cluster size (-1 = not yet asked); the kernel's
+// dynamic shared memory attribute must already be set.
 template <class Kern>
-bool cluster_merge_fits(Kern kern, int smem, int splits, int64_t groups, const char* op) {
+bool cluster_merge_fits(Kern kern, int (&max_clusters)[9], int smem, int splits, int64_t groups) {
   const char* env = std::getenv("LRQK_DECODE_CLUSTER");
   if ((env != nullptr && std::string(env) == "0") || splits < 2 || splits > 8 || cuda::probe().cc_major < 9) return false;
-  static int max_clusters[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};  // per cluster size, once (single device)
   if (max_clusters[splits] < 0) {
-    LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), op);
     cudaLaunchAttribute attr[1];
     attr[0].id = cudaLaunchAttributeClusterDimension;
     attr[0].val.clusterDim.x = unsigned(splits);
@@ -305,7 +305,7 @@ bool cluster_merge_fits(Kern kern, int smem, int splits, int64_t groups, const c
     int n = 0;
     if (cudaOccupancyMaxActiveClusters(&n, kern, &cfg) != cudaSuccess) {
       cudaGetLastError();
-      n = 0;
+      n = 0;  // unknown: the combine kernel it is
     }
     max_clusters[splits] = n;
   }
@@ -326,8 +326,10 @@ void launch_decode_mma(const AttentionDecodeArgs& a, const char* op) {
   auto kern = decode_mma::decode_mma_kernel<T, D, STAGES, false>;
   auto kern_cluster = decode_mma::decode_mma_kernel<T, D, STAGES, true>;
   static int per_sm = 0;  // once per instantiation (single device)
+  static int max_clusters[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
   if (per_sm == 0) {
     LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::kSmem), op);
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern_cluster, cudaFuncAttributeMaxDynamicSharedMemorySize, C::kSmem), op);
     LRQK_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, decode_mma::kThreads, C::kSmem), op);
     if (per_sm < 1) per_sm = 1;
   }
@@ -345,7 +347,7 @@ void launch_decode_mma(const AttentionDecodeArgs& a, const char* op) {
   for (int64_t s = splits; s >= 2 && 4 * s >= 3 * splits && !cluster; --s) {
     const int c = decode_chunk(length, s);
     const int64_t n = (length + c - 1) / c;
-    if (n == s && cluster_merge_fits(kern_cluster, C::kSmem, int(s), base_blocks, op)) {
+    if (n == s && cluster_merge_fits(kern_cluster, max_clusters, C::kSmem, int(s), base_blocks)) {
       cluster = true;
       chunk = c;
       splits = s;

@@ -3,20 +3,22 @@
 // masking and online softmax as the mma.sync kernel there; what changes is the tensor-core
 // instruction:
 //  - a block of 2 warpgroups takes 128 query rows (64 a warpgroup) of one head; K and V tiles of
-//    128 keys stream through a 2-deep cp.async ring into 128-byte-swizzled shared memory;
+//    128 keys arrive by cp.async in 128-byte-swizzled shared memory (two K slots, two V slots);
 //  - S = Q·Kᵀ is 8 wgmma m64n128k16 with both operands in shared memory (Q and K K-major);
 //  - O += P·V is 8 wgmma with P from registers (the S accumulators re-packed to 16 bits: the
 //    accumulator and A-fragment layouts line up) and V read N-major (transposed) from the
 //    same swizzled layout;
-//  - each warpgroup waits for its MMAs before the softmax; the two warpgroups of an SM interleave,
-//    so one's softmax overlaps the other's MMAs.
+//  - within a warpgroup the MMAs of one tile overlap the softmax of the next (FlashAttention-3's
+//    intra-warpgroup pipelining): iteration i issues S_i = Q·K_iᵀ and P_{i-1}·V_{i-1}, waits for
+//    S_i only, and runs its softmax while P_{i-1}·V_{i-1} is still on the tensor cores. K and V
+//    have two slots each, so the loads of K_{i+1} and V_i have a whole iteration to land.
 #pragma once
 // (wgmma.cuh is included at the top of attention_prefill.cu, outside its namespaces.)
 
 namespace wgp {
 constexpr int D = 128, BM = 128, BN = 128, kThreads = 256;
 constexpr uint32_t kQBytes = BM * D * 2, kTileBytes = BN * D * 2;
-constexpr int kSmem = int(kQBytes + 4 * kTileBytes) + 1024;  // Q, 2 stages of (K, V), 1 KB to align
+constexpr int kSmem = int(kQBytes + 4 * kTileBytes) + 1024;  // Q, 2 K slots, 2 V slots, 1 KB to align
 
 // ROWS × 128 elements from global (row stride in elements) into the swizzled layout of
 // wg::sw128; rows >= valid are zero-filled and read nothing.
@@ -50,29 +52,41 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
   for (int i = 0; i < 64; ++i) o[i] = 0.f;
   float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.f, 0.f};
 
-  auto load_kv = [&](int stage, int tile) {
+  // Tiles are visited from the last (diagonal) one down; the i-th visited tile's K sits in K slot
+  // i & 1 and its V in V slot i & 1. Iteration i issues S_i = Q·K_iᵀ and then O += P_{i-1}·V_{i-1},
+  // and runs the softmax of S_i while the tensor cores still work on P_{i-1}·V_{i-1}; the loads of
+  // K_{i+1} and V_i go out at its start, into the slots iteration i-1 finished with.
+  const uint32_t sK0 = sKV, sV0 = sKV + 2 * kTileBytes;
+  auto load_k = [&](int slot, int tile) {
     const int n0 = tile * BN;
-    const uint32_t sK = sKV + uint32_t(stage) * 2 * kTileBytes;
-    load_rows<T, BN>(sK, kg + int64_t(n0) * p.ks1, p.ks1, p.tk - n0);
-    load_rows<T, BN>(sK + kTileBytes, vg + int64_t(n0) * p.vs1, p.vs1, p.tk - n0);
+    load_rows<T, BN>(sK0 + uint32_t(slot) * kTileBytes, kg + int64_t(n0) * p.ks1, p.ks1, p.tk - n0);
   };
+  auto load_v = [&](int slot, int tile) {
+    const int n0 = tile * BN;
+    load_rows<T, BN>(sV0 + uint32_t(slot) * kTileBytes, vg + int64_t(n0) * p.vs1, p.vs1, p.tk - n0);
+  };
+  const int tiles = tile_hi - tile_lo + 1;  // >= 1: every query row sees at least one key
   load_rows<T, BM>(sQ, qg, p.qs1, p.tq - q0);
-  load_kv(0, tile_hi);
+  load_k(0, tile_hi);
   dev::cp_async_commit();
 
-  int stage = 0;
-  for (int tile = tile_hi; tile >= tile_lo; --tile) {
+  float s[64];              // S_i, then P_i in f32
+  uint32_t pa[BN / 16][4];  // P_{i-1} as A fragments, read by its P·V
+  float corr[2];
+
+  // Waits for this thread's loads, publishes them to every thread and to the async proxy, and
+  // issues the next: K_{i+1} (when there is one) and V_i, into the slots iteration i-1 freed.
+  auto next_loads = [&](int i) {
     dev::cp_async_wait<0>();
     wg::fence_proxy_async();
-    __syncthreads();  // tile (and Q) landed for every thread; nobody reads the other stage any more
-    if (tile > tile_lo) load_kv(stage ^ 1, tile - 1);
+    __syncthreads();
+    if (i + 1 < tiles) load_k((i + 1) & 1, tile_hi - i - 1);
+    load_v(i & 1, tile_hi - i);
     dev::cp_async_commit();
-    const uint32_t sK = sKV + uint32_t(stage) * 2 * kTileBytes, sV = sK + kTileBytes;
-    const int n0 = tile * BN;
-
-    // S = Q · Kᵀ for this warpgroup's 64 rows and the tile's 128 keys.
-    float s[64];
-    wg::fence();
+  };
+  // S = Q · K_iᵀ for this warpgroup's 64 rows and the tile's 128 keys (one commit group).
+  auto issue_s = [&](int i) {
+    const uint32_t sK = sK0 + uint32_t(i & 1) * kTileBytes;
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       const uint32_t col = uint32_t(kk >> 2), k32 = uint32_t(kk & 3) * 32;
@@ -81,9 +95,20 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
       wg::mma_ss<T, 0>(s, a, b, kk > 0 ? 1 : 0);
     }
     wg::commit();
-    wg::wait<0>();
-    wg::pin(s);
-
+  };
+  // O += P_j · V_j (one commit group); V N-major: 16 keys a step (2048 bytes), the two 64-column
+  // halves BN·128 bytes apart.
+  auto issue_pv = [&](int j) {
+    const uint32_t sV = sV0 + uint32_t(j & 1) * kTileBytes;
+#pragma unroll
+    for (int kb = 0; kb < BN / 16; ++kb) wg::mma_rs<T, 1>(o, pa[kb], wg::desc(sV + uint32_t(kb) * 2048, BN * 128, 1024), 1);
+    wg::commit();
+  };
+  // Masks S_i where needed and turns it into P_i (f32, in s) with the online softmax (log2
+  // domain) over the 16 column blocks b of 8 keys: row r = 0 holds s[4b + {0, 1}], r = 1 (8 rows
+  // further) s[4b + {2, 3}]. Sets corr; returns whether O needs rescaling (any row's max moved).
+  auto softmax = [&](int i) -> bool {
+    const int n0 = (tile_hi - i) * BN;
     // Mask only tiles that cross the causal diagonal, the window edge or the end of the keys.
     const bool need_mask = n0 + BN > p.tk || (p.causal && n0 + BN - 1 > off + q0) ||
                            (p.window > 0 && n0 <= off + q0 + BM - 1 - p.window);
@@ -96,9 +121,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
         if (!vis) s[j] = -INFINITY;
       }
     }
-
-    // Online softmax (log2 domain) over the 16 column blocks b of 8 keys: row r = 0 holds s[4b + {0, 1}],
-    // r = 1 (8 rows further) s[4b + {2, 3}].
+    bool changed = false;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = m_run[r];
@@ -107,8 +130,8 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       const float ms = mx == -INFINITY ? 0.f : mx * sl2;
-      const float corr = exp2f(m_run[r] * sl2 - ms);
-      const bool changed = mx != m_run[r];
+      corr[r] = exp2f(m_run[r] * sl2 - ms);
+      changed |= mx != m_run[r];
       m_run[r] = mx;
       float rs = 0.f;
 #pragma unroll
@@ -119,18 +142,12 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
           s[4 * b + e] = pe;
           rs += pe;
         }
-      l_run[r] = l_run[r] * corr + rs;
-      if (__any_sync(0xffffffffu, changed)) {
-#pragma unroll
-        for (int b = 0; b < 16; ++b) {
-          o[4 * b + 2 * r] *= corr;
-          o[4 * b + 2 * r + 1] *= corr;
-        }
-      }
+      l_run[r] = l_run[r] * corr[r] + rs;
     }
-
-    // O += P · V: P as A fragments (keys 16kb..16kb+15 are accumulator columns 2kb, 2kb+1).
-    uint32_t pa[BN / 16][4];
+    return __any_sync(0xffffffffu, changed);
+  };
+  // P_i as A fragments (keys 16kb..16kb+15 are accumulator columns 2kb, 2kb+1).
+  auto pack_p = [&]() {
 #pragma unroll
     for (int kb = 0; kb < BN / 16; ++kb) {
       pa[kb][0] = dev::pack2<T>(s[8 * kb + 0], s[8 * kb + 1]);
@@ -138,19 +155,48 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
       pa[kb][2] = dev::pack2<T>(s[8 * kb + 4], s[8 * kb + 5]);
       pa[kb][3] = dev::pack2<T>(s[8 * kb + 6], s[8 * kb + 7]);
     }
-    wg::pin(o);
+  };
+
+  // The first tile: nothing to overlap with yet (O is zero, no rescale).
+  next_loads(0);
+  wg::fence();
+  issue_s(0);
+  wg::wait<0>();
+  wg::pin(s);
+  softmax(0);
+  pack_p();
+  // Tile i's S and tile i-1's P·V in flight together; the softmax of S_i overlaps the latter.
+  for (int i = 1; i < tiles; ++i) {
+    next_loads(i);
     wg::fence();
-#pragma unroll
-    for (int kb = 0; kb < BN / 16; ++kb) {
-      // V N-major: 16 keys a step (2048 bytes), the two 64-column halves BN·128 bytes apart.
-      const uint64_t b = wg::desc(sV + uint32_t(kb) * 2048, BN * 128, 1024);
-      wg::mma_rs<T, 1>(o, pa[kb], b, 1);
-    }
-    wg::commit();
-    wg::wait<0>();
+    issue_s(i);
+    issue_pv(i - 1);
+    wg::wait<1>();  // S_i done; P_{i-1}·V_{i-1} may still run
+    wg::pin(s);
+    const bool rescale = softmax(i);
+    wg::wait<0>();  // P_{i-1}·V_{i-1} done: O and the P fragments are free
     wg::pin(o);
-    stage ^= 1;
+    wg::pin(pa);
+    if (rescale) {
+#pragma unroll
+      for (int b = 0; b < 16; ++b)
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          o[4 * b + 2 * r] *= corr[r];
+          o[4 * b + 2 * r + 1] *= corr[r];
+        }
+    }
+    pack_p();
   }
+  // The last tile's P·V.
+  dev::cp_async_wait<0>();
+  wg::fence_proxy_async();
+  __syncthreads();
+  wg::fence();
+  issue_pv(tiles - 1);
+  wg::wait<0>();
+  wg::pin(o);
+  wg::pin(pa);
 
   // Normalise and store (two 16-bit values a 32-bit store).
   T* og = static_cast<T*>(p.out) + h * p.os0;
