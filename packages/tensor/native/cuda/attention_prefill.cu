@@ -25,11 +25,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include "../core/dispatch.h"
 #include "../ops/attention_prefill.h"
 #include "attention_mma.cuh"
 #include "attention_simple.cuh"
 #include "common.cuh"
+#include "tma.cuh"
 #include "wgmma.cuh"
 
 namespace lrqk {
@@ -342,8 +344,7 @@ bool try_flash(const AttentionPrefillArgs& a, const char* op) {
   switch (a.dim) {
     case 64: launch_flash<T, 64, 2, 4, 64, 1, 2, false>(a, op); return true;
     case 128:
-      if (use_wgmma()) wgp::launch<T>(a, op);
-      else launch_flash<T, 128, 2, 4, 64, 2, 2, true>(a, op);
+      if (!(use_wgmma() && wgp::launch<T>(a, op))) launch_flash<T, 128, 2, 4, 64, 2, 2, true>(a, op);
       return true;
     case 256: launch_flash<T, 256, 1, 4, 64, 1, 2, false>(a, op); return true;
     default: return false;

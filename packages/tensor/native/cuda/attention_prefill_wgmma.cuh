@@ -1,89 +1,95 @@
 // Causal / windowed / full prefill attention on Hopper's warpgroup MMA (D = 128, bf16 / f16,
 // sm_90a), included by attention_prefill.cu after FlashParams and prefill_block. Same scheduling,
-// masking and online softmax as the mma.sync kernel there; what changes is the tensor-core
-// instruction:
-//  - a block of 2 warpgroups takes 128 query rows (64 a warpgroup) of one head; K and V tiles of
-//    128 keys arrive by cp.async in 128-byte-swizzled shared memory (two K slots, two V slots);
+// masking and online softmax as the mma.sync kernel there; what changes:
+//  - a block of 2 consumer warpgroups takes 128 query rows (64 a warpgroup) of one head, and a
+//    producer warpgroup (one thread of it busy, its registers lent to the consumers) moves every tile with TMA (tma.cuh): Q once, then K and V tiles of 128 keys into
+//    two K slots and two V slots, 128-byte-swizzled, each slot with a "full" barrier (the TMA's
+//    bytes landed) and an "empty" one (both warpgroups are done reading it). The consumers issue
+//    no copies and never wait on each other;
 //  - S = Q·Kᵀ is 8 wgmma m64n128k16 with both operands in shared memory (Q and K K-major);
 //  - O += P·V is 8 wgmma with P from registers (the S accumulators re-packed to 16 bits: the
 //    accumulator and A-fragment layouts line up) and V read N-major (transposed) from the
 //    same swizzled layout;
 //  - within a warpgroup the MMAs of one tile overlap the softmax of the next (FlashAttention-3's
 //    intra-warpgroup pipelining): iteration i issues S_i = Q·K_iᵀ and P_{i-1}·V_{i-1}, waits for
-//    S_i only, and runs its softmax while P_{i-1}·V_{i-1} is still on the tensor cores. K and V
-//    have two slots each, so the loads of K_{i+1} and V_i have a whole iteration to land.
+//    S_i only, and runs its softmax while P_{i-1}·V_{i-1} is still on the tensor cores.
 #pragma once
 // (wgmma.cuh is included at the top of attention_prefill.cu, outside its namespaces.)
 
 namespace wgp {
-constexpr int D = 128, BM = 128, BN = 128, kThreads = 256;
+constexpr int D = 128, BM = 128, BN = 128, kConsumers = 256, kThreads = kConsumers + 128;
 constexpr uint32_t kQBytes = BM * D * 2, kTileBytes = BN * D * 2;
-constexpr int kSmem = int(kQBytes + 4 * kTileBytes) + 1024;  // Q, 2 K slots, 2 V slots, 1 KB to align
+// Q, 2 K slots, 2 V slots, 7 barriers (8 bytes each, in the last 1 KB), 1 KB to align the tiles.
+constexpr int kSmem = int(kQBytes + 4 * kTileBytes) + 2048;
 
-// ROWS × 128 elements from global (row stride in elements) into the swizzled layout of
-// wg::sw128; rows >= valid are zero-filled and read nothing.
-template <class T, int ROWS>
-__device__ __forceinline__ void load_rows(uint32_t dst, const T* src, int64_t row_stride, int valid) {
-  constexpr int TOTAL = ROWS * 16;
-  static_assert(TOTAL % kThreads == 0, "chunks must divide evenly among threads");
-#pragma unroll
-  for (int i = 0; i < TOTAL / kThreads; ++i) {
-    const int idx = i * kThreads + int(threadIdx.x), r = idx >> 4, c = idx & 15;
-    const bool ok = r < valid;
-    dev::cp_async_16(dst + wg::sw128<ROWS>(r, c), ok ? src + r * row_stride + c * 8 : src, ok ? 16 : 0);
-  }
-}
+struct Maps {
+  CUtensorMap q, k, v;
+};
 
 template <class T>
-__global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams p) {
+__global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams p, const __grid_constant__ Maps maps) {
   extern __shared__ __align__(1024) uint8_t smem_raw[];
-  const uint32_t sQ = (dev::smem_addr(smem_raw) + 1023u) & ~1023u, sKV = sQ + kQBytes;
-  const int tid = threadIdx.x, wgi = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
+  const uint32_t sQ = (dev::smem_addr(smem_raw) + 1023u) & ~1023u, sK0 = sQ + kQBytes, sV0 = sK0 + 2 * kTileBytes;
+  // Barriers: full_q, full_k[2], full_v[2], empty_k[2], empty_v[2].
+  const uint32_t bars = sV0 + 2 * kTileBytes, full_q = bars, full_k = bars + 8, full_v = bars + 24, empty_k = bars + 40,
+                 empty_v = bars + 56;
+  const int tid = threadIdx.x;
   const PrefillBlock blk = prefill_block(p, BM, BN);
   const int h = blk.h, q0 = blk.q0, off = blk.off, tile_lo = blk.tile_lo, tile_hi = blk.tile_hi;
-  const T* qg = static_cast<const T*>(p.q) + h * p.qs0 + int64_t(q0) * p.qs1;
-  const T* kg = static_cast<const T*>(p.k) + blk.hk * p.ks0;
-  const T* vg = static_cast<const T*>(p.v) + blk.hk * p.vs0;
+  const int tiles = tile_hi - tile_lo + 1;  // >= 1: every query row sees at least one key
+  if (tid == 0) {
+    tma::mbar_init(full_q, 1);
+    for (int s = 0; s < 2; ++s) {
+      tma::mbar_init(full_k + 8 * s, 1);
+      tma::mbar_init(full_v + 8 * s, 1);
+      tma::mbar_init(empty_k + 8 * s, kConsumers);
+      tma::mbar_init(empty_v + 8 * s, kConsumers);
+    }
+    tma::mbar_fence_init();
+  }
+  __syncthreads();  // the only block-wide barrier: the producer warp leaves after its loop
+
+  if (tid >= kConsumers) {
+    // The producer warpgroup gives its registers to the consumers (24 + 2 × 240 per thread triple
+    // fits the register file; the launch bound alone would cap everyone at 168 and spill).
+    wg::set_max_regs<24, false>();
+    // Producer: one lane issues every load, each into a slot both warpgroups have released. The
+    // i-th visited tile (from the last, diagonal one down) uses K slot i & 1 and V slot i & 1.
+    if (tid == kConsumers) {
+      tma::prefetch_map(&maps.k);
+      tma::prefetch_map(&maps.v);
+      tma::mbar_arrive_expect_tx(full_q, kQBytes);
+      tma::load_3d(sQ, &maps.q, 0, q0, h, full_q);
+      tma::load_3d(sQ + BM * 128, &maps.q, 64, q0, h, full_q);
+      for (int i = 0; i < tiles; ++i) {
+        const uint32_t slot = uint32_t(i & 1), n0 = uint32_t(tile_hi - i) * BN;
+        if (i >= 2) tma::mbar_wait(empty_k + 8 * slot, uint32_t((i >> 1) - 1) & 1u);
+        tma::mbar_arrive_expect_tx(full_k + 8 * slot, kTileBytes);
+        tma::load_3d(sK0 + slot * kTileBytes, &maps.k, 0, int(n0), blk.hk, full_k + 8 * slot);
+        tma::load_3d(sK0 + slot * kTileBytes + BN * 128, &maps.k, 64, int(n0), blk.hk, full_k + 8 * slot);
+        if (i >= 2) tma::mbar_wait(empty_v + 8 * slot, uint32_t((i >> 1) - 1) & 1u);
+        tma::mbar_arrive_expect_tx(full_v + 8 * slot, kTileBytes);
+        tma::load_3d(sV0 + slot * kTileBytes, &maps.v, 0, int(n0), blk.hk, full_v + 8 * slot);
+        tma::load_3d(sV0 + slot * kTileBytes + BN * 128, &maps.v, 64, int(n0), blk.hk, full_v + 8 * slot);
+      }
+    }
+    return;
+  }
+
+  wg::set_max_regs<240, true>();
+  const int wgi = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
   const int row0 = wgi * 64 + warp * 16 + g;  // this thread's first row in the block; the second is +8
   const float sl2 = p.scale_log2;
-
   float o[64];
 #pragma unroll
   for (int i = 0; i < 64; ++i) o[i] = 0.f;
   float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.f, 0.f};
-
-  // Tiles are visited from the last (diagonal) one down; the i-th visited tile's K sits in K slot
-  // i & 1 and its V in V slot i & 1. Iteration i issues S_i = Q·K_iᵀ and then O += P_{i-1}·V_{i-1},
-  // and runs the softmax of S_i while the tensor cores still work on P_{i-1}·V_{i-1}; the loads of
-  // K_{i+1} and V_i go out at its start, into the slots iteration i-1 finished with.
-  const uint32_t sK0 = sKV, sV0 = sKV + 2 * kTileBytes;
-  auto load_k = [&](int slot, int tile) {
-    const int n0 = tile * BN;
-    load_rows<T, BN>(sK0 + uint32_t(slot) * kTileBytes, kg + int64_t(n0) * p.ks1, p.ks1, p.tk - n0);
-  };
-  auto load_v = [&](int slot, int tile) {
-    const int n0 = tile * BN;
-    load_rows<T, BN>(sV0 + uint32_t(slot) * kTileBytes, vg + int64_t(n0) * p.vs1, p.vs1, p.tk - n0);
-  };
-  const int tiles = tile_hi - tile_lo + 1;  // >= 1: every query row sees at least one key
-  load_rows<T, BM>(sQ, qg, p.qs1, p.tq - q0);
-  load_k(0, tile_hi);
-  dev::cp_async_commit();
-
   float s[64];              // S_i, then P_i in f32
   uint32_t pa[BN / 16][4];  // P_{i-1} as A fragments, read by its P·V
   float corr[2];
 
-  // Waits for this thread's loads, publishes them to every thread and to the async proxy, and
-  // issues the next: K_{i+1} (when there is one) and V_i, into the slots iteration i-1 freed.
-  auto next_loads = [&](int i) {
-    dev::cp_async_wait<0>();
-    wg::fence_proxy_async();
-    __syncthreads();
-    if (i + 1 < tiles) load_k((i + 1) & 1, tile_hi - i - 1);
-    load_v(i & 1, tile_hi - i);
-    dev::cp_async_commit();
-  };
+  auto wait_k = [&](int i) { tma::mbar_wait(full_k + 8 * uint32_t(i & 1), uint32_t(i >> 1) & 1u); };
+  auto wait_v = [&](int i) { tma::mbar_wait(full_v + 8 * uint32_t(i & 1), uint32_t(i >> 1) & 1u); };
   // S = Q · K_iᵀ for this warpgroup's 64 rows and the tile's 128 keys (one commit group).
   auto issue_s = [&](int i) {
     const uint32_t sK = sK0 + uint32_t(i & 1) * kTileBytes;
@@ -158,25 +164,30 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
   };
 
   // The first tile: nothing to overlap with yet (O is zero, no rescale).
-  next_loads(0);
+  tma::mbar_wait(full_q, 0);
+  wait_k(0);
   wg::fence();
   issue_s(0);
   wg::wait<0>();
   wg::pin(s);
+  tma::mbar_arrive(empty_k);
   softmax(0);
   pack_p();
   // Tile i's S and tile i-1's P·V in flight together; the softmax of S_i overlaps the latter.
   for (int i = 1; i < tiles; ++i) {
-    next_loads(i);
+    wait_k(i);
+    wait_v(i - 1);
     wg::fence();
     issue_s(i);
     issue_pv(i - 1);
     wg::wait<1>();  // S_i done; P_{i-1}·V_{i-1} may still run
     wg::pin(s);
+    tma::mbar_arrive(empty_k + 8 * uint32_t(i & 1));
     const bool rescale = softmax(i);
     wg::wait<0>();  // P_{i-1}·V_{i-1} done: O and the P fragments are free
     wg::pin(o);
     wg::pin(pa);
+    tma::mbar_arrive(empty_v + 8 * uint32_t((i - 1) & 1));
     if (rescale) {
 #pragma unroll
       for (int b = 0; b < 16; ++b)
@@ -189,9 +200,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
     pack_p();
   }
   // The last tile's P·V.
-  dev::cp_async_wait<0>();
-  wg::fence_proxy_async();
-  __syncthreads();
+  wait_v(tiles - 1);
   wg::fence();
   issue_pv(tiles - 1);
   wg::wait<0>();
@@ -216,8 +225,15 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
   }
 }
 
+// False (nothing launched) when TMA cannot describe q, k or v; the caller runs the mma.sync kernel.
 template <class T>
-void launch(const AttentionPrefillArgs& a, const char* op) {
+bool launch(const AttentionPrefillArgs& a, const char* op) {
+  constexpr bool bf16 = std::is_same_v<T, __nv_bfloat16>;
+  Maps maps;
+  if (!tma::encode_3d_sw128(&maps.q, bf16, a.q.data, D, a.tq, a.heads, a.q.strides[1], a.q.strides[0], 64, BM) ||
+      !tma::encode_3d_sw128(&maps.k, bf16, a.k.data, D, a.tk, a.kv_heads, a.k.strides[1], a.k.strides[0], 64, BN) ||
+      !tma::encode_3d_sw128(&maps.v, bf16, a.v.data, D, a.tk, a.kv_heads, a.v.strides[1], a.v.strides[0], 64, BN))
+    return false;
   auto kern = wgmma_prefill_kernel<T>;
   static bool smem_attr_set = false;  // once per instantiation (single device)
   if (!smem_attr_set) {
@@ -231,7 +247,8 @@ void launch(const AttentionPrefillArgs& a, const char* op) {
                 a.v.strides[0], a.v.strides[1], a.out.strides[0], a.out.strides[1],
                 int(a.tq), int(a.tk), int(a.window), int(a.heads / a.kv_heads), int(a.heads), int(m_blocks), a.causal ? 1 : 0,
                 a.scale * 1.4426950408889634f};
-  kern<<<unsigned(m_blocks * a.heads), kThreads, kSmem, cuda::stream()>>>(p);
+  kern<<<unsigned(m_blocks * a.heads), kThreads, kSmem, cuda::stream()>>>(p, maps);
   cuda::check_launch(op);
+  return true;
 }
 }  // namespace wgp

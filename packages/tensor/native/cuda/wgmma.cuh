@@ -30,6 +30,16 @@ __device__ __forceinline__ uint64_t desc(uint32_t smem, uint32_t lbo, uint32_t s
          (uint64_t(1) << 62);
 }
 
+// Sets this warpgroup's per-thread register budget (every thread of the warpgroup executes it):
+// producer warpgroups lower theirs so that consumer warpgroups can raise theirs.
+template <int N, bool INC>
+__device__ __forceinline__ void set_max_regs() {
+#if LRQK_WGMMA
+  if constexpr (INC) asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N));
+  else asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(N));
+#endif
+}
+
 __device__ __forceinline__ void fence() {
 #if LRQK_WGMMA
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
