@@ -2,7 +2,7 @@
 # Runs ON the GPU machine: everything that belongs to one evidence run, in one call (device time is
 # scarce and each start costs a minute): the CUDA test suites (gpu-all.sh: tensor + kv-cache +
 # lowrank + models + engine, tensor benchmarks), bench:lrqk (tools/device/bench-lrqk.sh) and
-# bench:decode with HF transformers (tools/device/bench-decode.sh). Each stage has its own time
+# bench:decode with HF transformers (tools/device/bench-decode.sh) and the SDPA kernel peer. Each stage has its own time
 # limit, so a slow stage cannot starve the next. At most 8 files come back: every stage's files go
 # into $OUT/results.tar.xz, and the reports worth reading at once are copied beside it.
 #   run: { "command": "bash tools/device/gpu-final.sh", "carry": [".device"], "timeout_s": 600 }
@@ -65,9 +65,13 @@ for stage in $stages; do
       grep -E "^(context|512K)|FAIL|  512K" "$work/lrqk-512k/run.log" | tee -a "$summary"
       ;;
     decode)
-      OUT="$work/decode" LRQK_BENCH_DECODE="${LRQK_BENCH_DECODE:-16}" LRQK_BENCH_LRQK_TIMEOUT_S=110 LRQK_BENCH_HF_TIMEOUT_S=110 \
+      # Prefill split into attention and the rest on both sides (LRQK_PREFILL_PROFILE), and torch's
+      # SDPA kernels alone at the bench:tensor prefill shapes as the attention kernel's peer.
+      OUT="$work/decode" LRQK_PREFILL_PROFILE=1 LRQK_BENCH_DECODE="${LRQK_BENCH_DECODE:-16}" LRQK_BENCH_LRQK_TIMEOUT_S=110 LRQK_BENCH_HF_TIMEOUT_S=110 \
         timeout "${LRQK_FINAL_DECODE_S:-240}" bash tools/device/bench-decode.sh > "$work/decode/run.log" 2>&1
       rc=$?
+      grep -E "prefill attention" "$work/decode/run.log" | tee -a "$summary"
+      timeout 60 python3 tools/oracle/bench_sdpa.py --out "$work/decode/sdpa.json" 2>&1 | grep -E "^sdpa" | tee -a "$summary"
       ;;
     gemv)
       OUT="$work/gemv" timeout "${LRQK_FINAL_GEMV_S:-120}" bash tools/device/bench-gemv.sh > "$work/gemv/run.log" 2>&1
