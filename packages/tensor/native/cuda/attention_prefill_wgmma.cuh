@@ -12,9 +12,7 @@
 //    same swizzled layout;
 //  - within a warpgroup the MMAs of one tile overlap the softmax of the next (FlashAttention-3's
 //    intra-warpgroup pipelining): iteration i issues S_i = Q·K_iᵀ and P_{i-1}·V_{i-1}, waits for
-//    S_i only, and runs its softmax while P_{i-1}·V_{i-1} is still on the tensor cores;
-//  - and across the two warpgroups (its ping-pong): they take turns issuing, so the tensor cores
-//    run one warpgroup's MMAs during the other's softmax.
+//    S_i only, and runs its softmax while P_{i-1}·V_{i-1} is still on the tensor cores.
 #pragma once
 // (wgmma.cuh is included at the top of attention_prefill.cu, outside its namespaces.)
 
@@ -28,7 +26,7 @@ struct Maps {
   CUtensorMap q, k, v;
 };
 
-template <class T, bool PINGPONG>
+template <class T>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams p, const __grid_constant__ Maps maps) {
   extern __shared__ __align__(1024) uint8_t smem_raw[];
   const uint32_t sQ = (dev::smem_addr(smem_raw) + 1023u) & ~1023u, sK0 = sQ + kQBytes, sV0 = sK0 + 2 * kTileBytes;
@@ -165,26 +163,11 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
     }
   };
 
-  // The warpgroups take turns issuing MMAs (FlashAttention-3's ping-pong): warpgroup w waits on
-  // named barrier 1 + w before issuing and then opens the other's, so the tensor cores run one
-  // warpgroup's MMAs while the other does its softmax. Both issue T + 1 times; warpgroup 1 opens
-  // the way for warpgroup 0 first and skips its last pass, so every wait has exactly one arrival.
-  // (LRQK_PREFILL_PINGPONG=0 runs the warpgroups independently, to measure what this brings.)
-  auto turn_wait = [&]() {
-    if constexpr (PINGPONG) asm volatile("bar.sync %0, %1;\n" ::"r"(1 + wgi), "n"(kConsumers) : "memory");
-  };
-  auto turn_pass = [&]() {
-    if constexpr (PINGPONG) asm volatile("bar.arrive %0, %1;\n" ::"r"(2 - wgi), "n"(kConsumers) : "memory");
-  };
-  if (wgi == 1) turn_pass();
-
   // The first tile: nothing to overlap with yet (O is zero, no rescale).
   tma::mbar_wait(full_q, 0);
   wait_k(0);
-  turn_wait();
   wg::fence();
   issue_s(0);
-  turn_pass();
   wg::wait<0>();
   wg::pin(s);
   tma::mbar_arrive(empty_k);
@@ -194,11 +177,9 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
   for (int i = 1; i < tiles; ++i) {
     wait_k(i);
     wait_v(i - 1);
-    turn_wait();
     wg::fence();
     issue_s(i);
     issue_pv(i - 1);
-    turn_pass();
     wg::wait<1>();  // S_i done; P_{i-1}·V_{i-1} may still run
     wg::pin(s);
     tma::mbar_arrive(empty_k + 8 * uint32_t(i & 1));
@@ -220,10 +201,8 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
   }
   // The last tile's P·V.
   wait_v(tiles - 1);
-  turn_wait();
   wg::fence();
   issue_pv(tiles - 1);
-  if (wgi == 0) turn_pass();
   wg::wait<0>();
   wg::pin(o);
   wg::pin(pa);
@@ -255,12 +234,10 @@ bool launch(const AttentionPrefillArgs& a, const char* op) {
       !tma::encode_3d_sw128(&maps.k, bf16, a.k.data, D, a.tk, a.kv_heads, a.k.strides[1], a.k.strides[0], 64, BN) ||
       !tma::encode_3d_sw128(&maps.v, bf16, a.v.data, D, a.tk, a.kv_heads, a.v.strides[1], a.v.strides[0], 64, BN))
     return false;
-  const char* pp = std::getenv("LRQK_PREFILL_PINGPONG");
-  auto kern = pp != nullptr && std::strcmp(pp, "0") == 0 ? wgmma_prefill_kernel<T, false> : wgmma_prefill_kernel<T, true>;
+  auto kern = wgmma_prefill_kernel<T>;
   static bool smem_attr_set = false;  // once per instantiation (single device)
   if (!smem_attr_set) {
-    for (auto k : {wgmma_prefill_kernel<T, false>, wgmma_prefill_kernel<T, true>})
-      LRQK_CUDA_CHECK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem), op);
+    LRQK_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem), op);
     smem_attr_set = true;
   }
   const int64_t m_blocks = (a.tq + BM - 1) / BM;
