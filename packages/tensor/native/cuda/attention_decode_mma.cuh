@@ -235,17 +235,32 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
     namespace cg = cooperative_groups;
     cg::cluster_group cluster = cg::this_cluster();
     cluster.sync();
+    // Every remote value is loaded before any is used (unrolled over the at most 8 blocks), so
+    // the merge waits for one round trip to distributed shared memory, not one per block.
     const int ranks = int(cluster.num_blocks()), rank = int(cluster.block_rank());
     for (int idx = rank * kThreads + tid; idx < gn * D; idx += ranks * kThreads) {
       const int r = idx / D, d = idx % D;
+      float bm[8], bl[8], ba[8];
+#pragma unroll
+      for (int b = 0; b < 8; ++b) {
+        if (b < ranks) {
+          bm[b] = cluster.map_shared_rank(s_blk_ml, b)[r * 2];
+          bl[b] = cluster.map_shared_rank(s_blk_ml, b)[r * 2 + 1];
+          ba[b] = cluster.map_shared_rank(s_blk, b)[r * D + d];
+        } else {
+          bm[b] = -INFINITY;
+          bl[b] = ba[b] = 0.f;
+        }
+      }
       float mx = -INFINITY;
-      for (int b = 0; b < ranks; ++b) mx = fmaxf(mx, cluster.map_shared_rank(s_blk_ml, b)[r * 2]);
+#pragma unroll
+      for (int b = 0; b < 8; ++b) mx = fmaxf(mx, bm[b]);
       float ls = 0.f, as = 0.f;
-      for (int b = 0; b < ranks; ++b) {
-        const float* ml = cluster.map_shared_rank(s_blk_ml, b);
-        const float wt = exp2f(ml[r * 2] - mx);  // mx is finite: some split saw keys
-        ls += ml[r * 2 + 1] * wt;
-        as += cluster.map_shared_rank(s_blk, b)[r * D + d] * wt;
+#pragma unroll
+      for (int b = 0; b < 8; ++b) {
+        const float wt = exp2f(bm[b] - mx);  // mx is finite: some split saw keys; 0 for empty splits
+        ls += bl[b] * wt;
+        as += ba[b] * wt;
       }
       static_cast<T*>(p.out)[(h0 + r) * p.os + d] = dev::from_f32<T>(as / ls);
     }
