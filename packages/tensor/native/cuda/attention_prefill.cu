@@ -20,8 +20,9 @@
 // outer strides multiples of 8 elements, scale > 0, Tk < 2^31.
 //
 // D = 128 on sm_90a runs the warpgroup-MMA kernel of attention_prefill_wgmma.cuh instead (same
-// scheduling, masking and softmax; H200, causal, 32 / 8 heads: 420 / 449 TFLOP/s at 8K / 32K
-// against 337 / 348 for this kernel, docs/benchmarks/tensor.md).
+// scheduling, masking and softmax; TMA loads from a producer warpgroup; H200, causal, 32 / 8
+// heads: 642 / 620 TFLOP/s at 8K / 32K against 337 / 348 for this kernel,
+// docs/benchmarks/tensor.md). It falls back to this kernel when TMA cannot describe the tensors.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
