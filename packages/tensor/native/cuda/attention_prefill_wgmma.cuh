@@ -2,10 +2,11 @@
 // sm_90a), included by attention_prefill.cu after FlashParams and prefill_block. Same scheduling,
 // masking and online softmax as the mma.sync kernel there; what changes:
 //  - a block of 2 consumer warpgroups takes 128 query rows (64 a warpgroup) of one head, and a
-//    producer warpgroup (one thread of it busy, its registers lent to the consumers) moves every tile with TMA (tma.cuh): Q once, then K and V tiles of 128 keys into
-//    two K slots and two V slots, 128-byte-swizzled, each slot with a "full" barrier (the TMA's
-//    bytes landed) and an "empty" one (both warpgroups are done reading it). The consumers issue
-//    no copies and never wait on each other;
+//    producer warpgroup (one thread of it busy, its registers lent to the consumers) moves every
+//    tile with TMA (tma.cuh): Q once, then K and V tiles of 128 keys into two K slots and two V
+//    slots, 128-byte-swizzled, each slot with a "full" barrier (the TMA's bytes landed) and an
+//    "empty" one (both warpgroups are done reading it). The consumers issue no copies and never
+//    wait on each other (taking turns at the tensor cores, FA3's ping-pong, measured no faster);
 //  - S = Q·Kᵀ is 8 wgmma m64n128k16 with both operands in shared memory (Q and K K-major);
 //  - O += P·V is 8 wgmma with P from registers (the S accumulators re-packed to 16 bits: the
 //    accumulator and A-fragment layouts line up) and V read N-major (transposed) from the
@@ -14,7 +15,7 @@
 //    intra-warpgroup pipelining): iteration i issues S_i = Q·K_iᵀ and P_{i-1}·V_{i-1}, waits for
 //    S_i only, and runs its softmax while P_{i-1}·V_{i-1} is still on the tensor cores.
 #pragma once
-// (wgmma.cuh is included at the top of attention_prefill.cu, outside its namespaces.)
+// (wgmma.cuh and tma.cuh are included at the top of attention_prefill.cu, outside its namespaces.)
 
 namespace wgp {
 constexpr int D = 128, BM = 128, BN = 128, kConsumers = 256, kThreads = kConsumers + 128;
