@@ -20,7 +20,7 @@
 namespace wgp {
 constexpr int D = 128, BM = 128, BN = 128, kConsumers = 256, kThreads = kConsumers + 128;
 constexpr uint32_t kQBytes = BM * D * 2, kTileBytes = BN * D * 2;
-// Q, 2 K slots, 2 V slots, 7 barriers (8 bytes each, in the last 1 KB), 1 KB to align the tiles.
+// Q, 2 K slots, 2 V slots, 9 barriers (8 bytes each, in the last 1 KB), 1 KB to align the tiles.
 constexpr int kSmem = int(kQBytes + 4 * kTileBytes) + 2048;
 
 struct Maps {
@@ -48,7 +48,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
     }
     tma::mbar_fence_init();
   }
-  __syncthreads();  // the only block-wide barrier: the producer warp leaves after its loop
+  __syncthreads();  // the only block-wide barrier: the producer warpgroup leaves after its loop
 
   if (tid >= kConsumers) {
     // The producer warpgroup gives its registers to the consumers (24 + 2 × 240 per thread triple
