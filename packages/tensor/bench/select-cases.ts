@@ -53,15 +53,32 @@ export async function benchSelect(ceil: Ceilings): Promise<Row[]> {
     });
     for (const t of [store, idx, out]) t.dispose();
   }
-  // LRQK shared layout: 8 KV heads × 2048 misses of 512-B K‖V rows from a (8, 131072, 256) store.
-  {
-    const store = randomNormal(Tensor.empty([8, 131072, 256], { dtype: 'bf16', device: 'cuda' }), 5).to('cpu', { pinned: true });
-    const idx = Tensor.from(Array.from({ length: 8 }, (_, h) => scattered(2048, 131072, 100 + h)).flat(), [8, 2048], { dtype: 'i32', device: 'cuda' });
+  // LRQK shared layout: 8 KV heads × 2048 misses of 512-B K‖V rows from a (8, positions, 256)
+  // store (written by the GPU, as decode's write-through does), at 128K and 512K positions. Also
+  // timed after 512 MB of device copies per call, as in a decode step, where the weights and A_K
+  // reads have evicted the L2 before the gather: from the larger store the gather then slows down
+  // (2026-12-01, H200: ~26 against ~48 GB/s; tools/device/probes/gather_pcie.cu reproduces it).
+  const scratch = [0, 1].map(() => Tensor.empty([2 ** 28], { dtype: 'bf16', device: 'cuda' }));
+  for (const positions of [131072, 524288]) {
+    const store = randomNormal(Tensor.empty([8, positions, 256], { dtype: 'bf16', device: 'cuda' }), 5).to('cpu', { pinned: true });
+    const idx = Tensor.from(Array.from({ length: 8 }, (_, h) => scattered(2048, positions, 100 + h)).flat(), [8, 2048], { dtype: 'i32', device: 'cuda' });
     const out = Tensor.empty([8, 2048, 256], { dtype: 'bf16', device: 'cuda' });
-    const ms = timeMs(() => indexSelect(store, idx, { out, checkBounds: false }));
+    const gather = () => indexSelect(store, idx, { out, checkBounds: false });
+    const ms = timeMs(gather);
+    const msCold = timeMs(gather, { before: () => copyStrided(scratch[1]!, scratch[0]!) });
     const gbps = (8 * 2048 * 512) / (ms / 1000) / 1e9;
-    rows.push({ name: 'gather 8×2048 scattered 512-B K‖V rows pinned→GPU', value: gbps, unit: 'GB/s', ratio: gbps / pcie, ceiling: pcieLabel, note: `${(ms * 1000).toFixed(1)} µs single call` });
+    const gbpsCold = (8 * 2048 * 512) / (msCold / 1000) / 1e9;
+    const label = positions === 131072 ? '' : ` (store of ${positions / 1024}K positions)`;
+    rows.push({
+      name: `gather 8×2048 scattered 512-B K‖V rows pinned→GPU${label}`,
+      value: gbps,
+      unit: 'GB/s',
+      ratio: gbps / pcie,
+      ceiling: pcieLabel,
+      note: `${(ms * 1000).toFixed(1)} µs single call; after 512 MB of device copies ${(msCold * 1000).toFixed(1)} µs (${gbpsCold.toFixed(1)} GB/s)`,
+    });
     for (const t of [store, idx, out]) t.dispose();
   }
+  for (const t of scratch) t.dispose();
   return rows;
 }

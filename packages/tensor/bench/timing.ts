@@ -1,8 +1,11 @@
 // Device timing for benchmark cases, with CUDA events on the current stream.
 import { Event, synchronize } from '../src/index.ts';
 
-/** Median milliseconds of single calls, each between two events, after a warm-up. */
-export function timeMs(fn: () => void, opts: { warmup?: number; iters?: number } = {}): number {
+/**
+ * Median milliseconds of single calls, each between two events, after a warm-up. `before` runs
+ * ahead of every timed call, outside the events (e.g. a large copy that evicts the L2).
+ */
+export function timeMs(fn: () => void, opts: { warmup?: number; iters?: number; before?: () => void } = {}): number {
   for (let i = 0; i < (opts.warmup ?? 3); i++) fn();
   synchronize();
   const times: number[] = [];
@@ -10,6 +13,7 @@ export function timeMs(fn: () => void, opts: { warmup?: number; iters?: number }
   const end = new Event({ timing: true });
   try {
     for (let i = 0; i < (opts.iters ?? 10); i++) {
+      opts.before?.();
       start.record();
       fn();
       end.record();
