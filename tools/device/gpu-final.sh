@@ -10,9 +10,10 @@
 # "lrqk-eager", LRQK at 128K decoded op by op, LRQK_CUDA_GRAPHS=0, to show what the graph saves;
 # "lrqk-profile", the same with LRQK_PROFILE=1: device time of each phase of the decode step;
 # "lrqk-repeat", full and LRQK at 128K fed one repeated token id: a high hit rate; "lrqk-512k",
-# full, offload and LRQK (shared layout) at 512K over 2 layers),
+# full, offload and LRQK (shared layout) at 512K over 2 layers; "oracle", tools/oracle/hit_rate_oracle.py:
+# exact top-k hit rates of the same random model in PyTorch),
 # per-stage limits LRQK_FINAL_TESTS_S (150), LRQK_FINAL_LRQK_S (170), LRQK_FINAL_DECODE_S (240),
-# LRQK_FINAL_GEMV_S (120), LRQK_FINAL_EAGER_S (100), LRQK_FINAL_512K_S (240).
+# LRQK_FINAL_GEMV_S (120), LRQK_FINAL_EAGER_S (100), LRQK_FINAL_512K_S (240), LRQK_FINAL_ORACLE_S (90).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -73,6 +74,14 @@ for stage in $stages; do
       grep -E "prefill attention" "$work/decode/run.log" | tee -a "$summary"
       timeout 60 python3 tools/oracle/bench_sdpa.py --out "$work/decode/sdpa.json" 2>&1 | grep -E "^sdpa" | tee -a "$summary"
       ;;
+    oracle)
+      # Exact top-k hit rates between decode steps on the bench's random model (PyTorch, no Node):
+      # what any hit/miss cache can keep, independent of lrqk's selection.
+      timeout "${LRQK_FINAL_ORACLE_S:-90}" python3 tools/oracle/hit_rate_oracle.py --out "$work/oracle/hit-rate-oracle.json" \
+        > "$work/oracle/run.log" 2>&1
+      rc=$?
+      grep -E "hit rate" "$work/oracle/run.log" | tee -a "$summary"
+      ;;
     gemv)
       OUT="$work/gemv" timeout "${LRQK_FINAL_GEMV_S:-120}" bash tools/device/bench-gemv.sh > "$work/gemv/run.log" 2>&1
       rc=$?
@@ -84,7 +93,7 @@ for stage in $stages; do
 done
 
 # What to read at once, then everything else in one archive.
-for f in tests/tensor-bench.md lrqk/lrqk-bench.md lrqk-512k/lrqk-bench.md decode/decode-table.md; do
+for f in tests/tensor-bench.md lrqk/lrqk-bench.md lrqk-512k/lrqk-bench.md decode/decode-table.md oracle/hit-rate-oracle.json; do
   [ -s "$work/$f" ] && cp "$work/$f" "$final_out/${f%%/*}-$(basename "$f")"
 done
 tar -C "$work" -cJf "$final_out/results.tar.xz" .
