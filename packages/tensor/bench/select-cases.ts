@@ -57,7 +57,8 @@ export async function benchSelect(ceil: Ceilings): Promise<Row[]> {
   // store (written by the GPU, as decode's write-through does), at 128K and 512K positions. Also
   // timed after 512 MB of device copies per call, as in a decode step, where the weights and A_K
   // reads have evicted the L2 before the gather: from the larger store the gather then slows down
-  // (2026-12-01, H200: ~26 against ~48 GB/s; tools/device/probes/gather_pcie.cu reproduces it).
+  // (2026-12-01, H200: 36 against 48 GB/s here, ~26 in the 512K decode and in
+  // tools/device/probes/gather_pcie.cu with 512 MB of writes before each gather).
   const scratch = [0, 1].map(() => Tensor.empty([2 ** 28], { dtype: 'bf16', device: 'cuda' }));
   for (const positions of [131072, 524288]) {
     const store = randomNormal(Tensor.empty([8, positions, 256], { dtype: 'bf16', device: 'cuda' }), 5).to('cpu', { pinned: true });
