@@ -270,25 +270,19 @@ int main(int argc, char** argv) {
   if (argc > 5 && std::strcmp(argv[5], "batch") == 0) time("batch cudaMemcpyBatchAsync", [&] {
     CK(cudaMemcpyBatchAsync(dsts.data(), srcs.data(), sizes.data(), total, &attr, &attr_idx, 1, st));
   }, true);
-  for (int bpsm : {8}) {
-    const int grid = std::min(65535, std::max(1, std::min(total * 32 / 256, prop.multiProcessorCount * bpsm)));
+  // One warp per row: 8 blocks an SM, and index_rows.cu's grid (a block per 8 rows).
+  const int per_sm = std::min(total * 32 / 256, prop.multiProcessorCount * 8);
+  const int one_per_8_rows = std::min(65535, total * 32 / 256);
+  for (const int grid : {std::max(1, per_sm), one_per_8_rows}) {
     char name[64];
-    std::snprintf(name, sizeof name, "warp (grid %d)", grid);
+    std::snprintf(name, sizeof name, grid == one_per_8_rows ? "warp (grid %d, index_rows)" : "warp (grid %d)", grid);
     time(name, [&] {
       for (uint8_t* s : stores)
         warp_gather<<<grid, 256, 0, st>>>(reinterpret_cast<const uint4*>(s), cap, d_idx_now(), rows_per_head, total, reinterpret_cast<uint4*>(d_out));
     }, true);
   }
   {
-    const int grid = std::min(65535, total * 32 / 256);
-    char name[64];
-    std::snprintf(name, sizeof name, "warp (grid %d, index_rows)", grid);
-    time(name, [&] {
-      for (uint8_t* s : stores)
-        warp_gather<<<grid, 256, 0, st>>>(reinterpret_cast<const uint4*>(s), cap, d_idx_now(), rows_per_head, total, reinterpret_cast<uint4*>(d_out));
-    }, true);
-  }
-  for (int blocks : {528}) {
+    const int blocks = 528;
     char name[64];
     std::snprintf(name, sizeof name, "tma 16 slots x %d blocks", blocks);
     time(name, [&] { for (uint8_t* s : stores) tma_gather<16><<<blocks, 32, 0, st>>>(s, cap, d_idx_now(), rows_per_head, total, d_out); }, true);
