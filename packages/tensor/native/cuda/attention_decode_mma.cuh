@@ -137,11 +137,9 @@ __global__ void __launch_bounds__(kThreads) decode_mma_kernel(Params p) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = fmaxf(m_run[r], fmaxf(fmaxf(s[0][2 * r], s[0][2 * r + 1]), fmaxf(s[1][2 * r], s[1][2 * r + 1])));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float ms = mx == -INFINITY ? 0.f : mx * sl2;  // nothing seen yet: keep exp2 finite
-      const float corr = exp2f(m_run[r] * sl2 - ms);
-      m_run[r] = mx;
+      const dev::RowMax row = dev::quad_row_max(mx, m_run[r], sl2);
+      const float ms = row.ms, corr = row.corr;
+      m_run[r] = row.mx;
       float rs = 0.f;
 #pragma unroll
       for (int nt = 0; nt < 2; ++nt)

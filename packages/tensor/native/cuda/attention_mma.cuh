@@ -56,6 +56,21 @@ __device__ __forceinline__ void load_tile(uint32_t dst, const T* src, int64_t ro
   }
 }
 
+// One row of the online softmax (FlashAttention-2) in the mma accumulator layouts, where a row's
+// scores sit in the 4 lanes of a quad. `mx`: this lane's max of the new scores, already merged with
+// the running max `m_old`. Returns the row max over the quad, the exp2 offset `ms` (0 while the row
+// has seen only masked keys, so that exp2 stays finite) and `corr`, the factor that rescales the
+// running sum and output from the old max.
+struct RowMax {
+  float mx, ms, corr;
+};
+__device__ __forceinline__ RowMax quad_row_max(float mx, float m_old, float sl2) {
+  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+  const float ms = mx == -INFINITY ? 0.f : mx * sl2;
+  return {mx, ms, exp2f(m_old * sl2 - ms)};
+}
+
 // c (16x8 f32) += a (16x16, row) * b (16x8, col).
 template <class T> __device__ __forceinline__ void mma_16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1);
 template <> __device__ __forceinline__ void mma_16816<__nv_bfloat16>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {

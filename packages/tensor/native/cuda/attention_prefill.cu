@@ -118,12 +118,10 @@ __device__ __forceinline__ void flash_softmax(float (&s)[MT][NT][4], float (&m_r
       float mx = m_run[mt][r];
 #pragma unroll
       for (int nt = 0; nt < NT; ++nt) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * r], s[mt][nt][2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float ms = mx == -INFINITY ? 0.f : mx * sl2;  // fully masked so far: keep exp2 finite
-      const float corr = exp2f(m_run[mt][r] * sl2 - ms);
-      const bool changed = mx != m_run[mt][r];
-      m_run[mt][r] = mx;
+      const dev::RowMax row = dev::quad_row_max(mx, m_run[mt][r], sl2);
+      const float ms = row.ms, corr = row.corr;
+      const bool changed = row.mx != m_run[mt][r];
+      m_run[mt][r] = row.mx;
       float rs = 0.f;
 #pragma unroll
       for (int nt = 0; nt < NT; ++nt)

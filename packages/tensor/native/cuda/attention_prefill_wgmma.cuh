@@ -134,12 +134,11 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_prefill_kernel(FlashParams 
       float mx = m_run[r];
 #pragma unroll
       for (int b = 0; b < 16; ++b) mx = fmaxf(mx, fmaxf(s[4 * b + 2 * r], s[4 * b + 2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float ms = mx == -INFINITY ? 0.f : mx * sl2;
-      corr[r] = exp2f(m_run[r] * sl2 - ms);
-      changed |= mx != m_run[r];
-      m_run[r] = mx;
+      const dev::RowMax row = dev::quad_row_max(mx, m_run[r], sl2);
+      const float ms = row.ms;
+      corr[r] = row.corr;
+      changed |= row.mx != m_run[r];
+      m_run[r] = row.mx;
       float rs = 0.f;
 #pragma unroll
       for (int b = 0; b < 16; ++b)
